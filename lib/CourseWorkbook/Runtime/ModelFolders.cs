@@ -1,0 +1,27 @@
+namespace CourseWorkbook.Runtime;
+
+/// <summary>Finds the local models folder: $COURSEWORKBOOK_MODELS, else a <c>shared/models</c> folder beside the
+/// workbook (found by walking up from the current directory and from this assembly's folder).</summary>
+public static class ModelFolders
+{
+    /// <summary>The models folder, or null when there is none.</summary>
+    public static string? Locate()
+    {
+        if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_MODELS") is { Length: > 0 } env && Directory.Exists(env))
+            return Path.GetFullPath(env);
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory, Path.GetDirectoryName(typeof(ModelFolders).Assembly.Location) })
+        {
+            for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "models"), Path.Combine(dir.FullName, "models") })
+                    if (Directory.Exists(candidate) && File.Exists(Path.Combine(candidate, "REFERENCES.md")) || Directory.Exists(candidate) && candidate.EndsWith(Path.Combine("shared", "models")))
+                        return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The model folders (one per model) inside <see cref="Locate"/>.</summary>
+    public static IReadOnlyList<string> List() =>
+        Locate() is { } root ? Directory.GetDirectories(root).Select(Path.GetFileName).Order().ToArray()! : [];
+}

@@ -1,0 +1,84 @@
+using CourseWorkbook.Notebook;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CourseWorkbook.Training;
+
+/// <summary>A loss curve: the loss recorded at each logged step.</summary>
+public sealed record TrainingCurve(string Name, IReadOnlyList<int> Steps, IReadOnlyList<double> Losses)
+{
+    /// <summary>Loss at the last logged step.</summary>
+    public double Final => Losses[^1];
+
+    /// <summary>Mean loss of the last <paramref name="fraction"/> of logged steps (smooths mini-batch noise).</summary>
+    public double Tail(double fraction = 0.1)
+    {
+        int n = Math.Max(1, (int)(Losses.Count * fraction));
+        return Losses.Skip(Losses.Count - n).Average();
+    }
+
+    public override string ToString() => $"{Name}: {Steps.Count} points, first {Losses[0]:F4}, final {Final:F4}";
+}
+
+/// <summary>
+/// The plain training loop of every practical: for each step, compute the loss, zero the gradients, backpropagate,
+/// step the optimiser; free the step's tensors; record the curve, show progress and (optionally) write TensorBoard
+/// scalars. The loss itself stays in the notebook, as a lambda, where the student can read it.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>Runs <paramref name="steps"/> optimisation steps of <paramref name="loss"/> (given the step index).</summary>
+    public static TrainingCurve Run(string name, int steps, torch.optim.Optimizer optimizer, Func<int, Tensor> loss,
+        TensorBoardLog? log = null, int logEvery = 10)
+    {
+        var xs = new List<int>();
+        var ys = new List<double>();
+        using var progress = Progress.Start(name, steps);
+        for (int step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var value = loss(step);
+            value.backward();
+            optimizer.step();
+            if (step % logEvery == 0 || step == steps - 1)
+            {
+                double v = value.item<float>();
+                if (!double.IsFinite(v))
+                    throw new InvalidOperationException($"{name}: the loss became {v} at step {step}");
+                xs.Add(step);
+                ys.Add(v);
+                log?.Scalar($"{name}/loss", v, step);
+                progress.Report(step + 1, $"loss {v:F4}");
+            }
+        }
+        return new TrainingCurve(name, xs, ys);
+    }
+}
+
+/// <summary>TensorBoard event files written with TorchSharp's SummaryWriter, so <c>tensorboard --logdir</c> works.
+/// Each scalar is appended to the event file as it is added.</summary>
+public sealed class TensorBoardLog
+{
+    readonly SummaryWriter writer;
+
+    /// <summary>The folder holding the event file.</summary>
+    public string Directory { get; }
+
+    /// <summary>Opens a log in <paramref name="directory"/> (created when missing).</summary>
+    public TensorBoardLog(string directory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        Directory = Path.GetFullPath(directory);
+        writer = torch.utils.tensorboard.SummaryWriter(Directory, createRunName: false);
+    }
+
+    /// <summary>Adds one scalar point.</summary>
+    public void Scalar(string tag, double value, int step) => writer.add_scalar(tag, (float)value, step);
+
+    /// <summary>The event files written so far.</summary>
+    public IReadOnlyList<string> EventFiles() =>
+        System.IO.Directory.GetFiles(Directory, "events.out.tfevents.*", SearchOption.AllDirectories);
+
+}
