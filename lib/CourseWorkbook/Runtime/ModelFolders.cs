@@ -23,5 +23,5 @@ public static class ModelFolders
 
     /// <summary>The model folders (one per model) inside <see cref="Locate"/>.</summary>
     public static IReadOnlyList<string> List() =>
-        Locate() is { } root ? Directory.GetDirectories(root).Select(Path.GetFileName).Order().ToArray()! : [];
+        Locate() is { } root ? Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order().ToArray() : [];
 }
