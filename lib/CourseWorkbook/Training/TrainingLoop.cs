@@ -8,6 +8,9 @@ namespace CourseWorkbook.Training;
 /// <summary>A loss curve: the loss recorded at each logged step.</summary>
 public sealed record TrainingCurve(string Name, IReadOnlyList<int> Steps, IReadOnlyList<double> Losses)
 {
+    /// <summary>The steps as doubles, for a chart's x axis.</summary>
+    public double[] StepsAsDoubles => Steps.Select(s => (double)s).ToArray();
+
     /// <summary>Loss at the last logged step.</summary>
     public double Final => Losses[^1];
 
