@@ -568,18 +568,19 @@ internal sealed class SvgRenderer
                     .Attr(axis.Horizontal ? "y2" : "x2", axis.Horizontal ? edge + tickLength * minorScale : edge - tickLength * minorScale).End();
             if (tick.Label.Length == 0) continue;
             var labelSize = size * minorScale;
+            var labelClass = tick.Minor ? $"tick {axis.Id} minor" : $"tick {axis.Id}";
             widest = Math.Max(widest, TextMetrics.Width(tick.Label, labelSize));
             if (axis.Horizontal && rotated)
             {
                 var ly = edge + tickLength + 6;
-                svg.Open("text").Attr("class", $"tick {axis.Id}").Attr("x", p).Attr("y", ly + labelSize * 0.35).Attr("text-anchor", "end")
+                svg.Open("text").Attr("class", labelClass).Attr("x", p).Attr("y", ly + labelSize * 0.35).Attr("text-anchor", "end")
                     .Attr("transform", $"rotate(-45 {SvgWriter.N(p)} {SvgWriter.N(ly)})").EndWithText("text", tick.Label);
             }
             else if (axis.Horizontal)
-                svg.Open("text").Attr("class", $"tick {axis.Id}").Attr("x", p).Attr("y", edge + tickLength + 3 + labelSize * 0.9)
+                svg.Open("text").Attr("class", labelClass).Attr("x", p).Attr("y", edge + tickLength + 3 + labelSize * 0.9)
                     .Attr("text-anchor", "middle").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null).EndWithText("text", tick.Label);
             else
-                svg.Open("text").Attr("class", $"tick {axis.Id}").Attr("x", edge - tickLength - 4).Attr("y", p + labelSize * 0.35)
+                svg.Open("text").Attr("class", labelClass).Attr("x", edge - tickLength - 4).Attr("y", p + labelSize * 0.35)
                     .Attr("text-anchor", "end").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null).EndWithText("text", tick.Label);
         }
         var title = axis.Title;
