@@ -51,7 +51,7 @@ internal static class AxisTicks
         {
             // Less than a decade: nice steps of the values themselves, placed at their logarithms.
             double vLo = Math.Pow(10, lo), vHi = Math.Pow(10, hi);
-            foreach (var t in Linear(vLo, vHi, Math.Max(3, count / 1.5)))
+            foreach (var t in Linear(vLo, vHi, count * 1.5))
                 if (t.At > 0) ticks.Add(t with { At = Math.Log10(t.At) });
             return ticks;
         }
@@ -95,6 +95,7 @@ internal static class AxisTicks
         var decimals = Math.Clamp((int)-Math.Floor(Math.Log10(Math.Abs(step) / scale) + 1e-9), 0, 15);
         var text = (v / scale).ToString("F" + decimals, CultureInfo.InvariantCulture);
         if (v == 0) return "0";
+        if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.'); // 1.50 → 1.5, 2.0 → 2, as plotly writes them
         return (text.StartsWith('-') ? "\u2212" + text[1..] : text) + suffix;
     }
 

@@ -26,6 +26,7 @@ internal static class PlotGrid
             width: Math.Min(1100, 80 + 320 * columns + 120), height: 90 + 330 * rows);
         layout.SetProperty("title", new Dictionary<string, object> { ["text"] = "" });
         layout.SetProperty("margin", new Dictionary<string, object> { ["l"] = 60, ["r"] = 20, ["t"] = 60, ["b"] = 50 });
+        layout.SetProperty("legend", new Dictionary<string, object> { ["tracegroupgap"] = 0 });
 
         var traces = new List<Trace>();
         var annotations = new List<Dictionary<string, object>>();

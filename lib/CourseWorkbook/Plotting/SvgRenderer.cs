@@ -14,6 +14,9 @@ internal sealed class SvgRenderer
     /// <summary>Above this many points a trace's markers are one compact path instead of one circle each.</summary>
     public const int CircleLimit = 1000;
 
+    /// <summary>Above this many cells a heatmap is one embedded PNG instead of one rectangle per cell.</summary>
+    public const int HeatmapCellLimit = 2500;
+
     static readonly Rgb Black = new(0, 0, 0);
 
     readonly JsonElement? layout;
@@ -120,7 +123,8 @@ internal sealed class SvgRenderer
             switch (t.Type)
             {
                 case "scatter":
-                    for (var i = 0; i < column.Count; i++) Include(axis.Linear(column, i), t.HasMarkers);
+                    // As plotly: values are padded, except x of a line without markers, which ends where the data ends.
+                    for (var i = 0; i < column.Count; i++) Include(axis.Linear(column, i), !axis.Horizontal || t.HasMarkers);
                     break;
                 case "heatmap":
                     foreach (var (cellLo, cellHi) in Cells(axis, column)) { Include(cellLo, false); Include(cellHi, false); }
@@ -190,6 +194,9 @@ internal sealed class SvgRenderer
                 {
                     var labelHeight = labels.Count == 0 ? 0 : rotated ? labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis))) * 0.72 + TickFont(axis) : TickFont(axis) * 1.2;
                     if (AnchorStart(axis) <= bottom + 0.5) needBottom = Math.Max(needBottom, tickLength + 4 + labelHeight + titleSpace + 6);
+                    // A rotated label hangs to the left of its tick: keep the first one on the page.
+                    if (rotated && labels.Count > 0)
+                        needLeft = Math.Max(needLeft, needLeft - (axis.Pixel(labels[0].At) - 6) + TextMetrics.Width(labels[0].Label, TickFont(axis)) * 0.71 + TickFont(axis) * 0.4);
                 }
                 else
                 {
@@ -388,6 +395,11 @@ internal sealed class SvgRenderer
         var (scale, min, max) = ColorRange(t);
         var xCells = Cells(x, t.X);
         var yCells = Cells(y, t.Y);
+        if (t.Z.Sum(r => (long)r.Length) > HeatmapCellLimit)
+        {
+            HeatmapImage(svg, t, x, y, xCells, yCells, scale, min, max);
+            return;
+        }
         var template = t.Spec.Get("texttemplate").String();
         var labels = new List<(double X, double Y, string Text, string Fill, double Size)>();
         svg.Open("g").Attr("class", "trace heatmap").Attr("shape-rendering", "crispEdges").Begin();
@@ -418,6 +430,46 @@ internal sealed class SvgRenderer
                 svg.Open("text").Attr("x", lx).Attr("y", ly).Attr("fill", fill).Attr("font-size", size).EndWithText("text", text);
             svg.Close("g");
         }
+    }
+
+    /// <summary>A large heatmap as one embedded PNG covering the cells' pixels, each pixel taking the colour of the
+    /// cell under its centre.</summary>
+    void HeatmapImage(SvgWriter svg, TraceView t, AxisView x, AxisView y, (double Lo, double Hi)[] xCells,
+        (double Lo, double Hi)[] yCells, Scale scale, double min, double max)
+    {
+        var z = t.Z!;
+        static (double A, double B)[] Spans(AxisView axis, (double Lo, double Hi)[] cells) =>
+            cells.Select(c => (Math.Min(axis.Pixel(c.Lo), axis.Pixel(c.Hi)), Math.Max(axis.Pixel(c.Lo), axis.Pixel(c.Hi)))).ToArray();
+        var columns = Spans(x, xCells);
+        var rows = Spans(y, yCells);
+        var finite = columns.Concat(rows).All(s => double.IsFinite(s.A) && double.IsFinite(s.B));
+        if (!finite || columns.Length == 0 || rows.Length == 0) return;
+        double x0 = Math.Max(columns.Min(c => c.A), left), x1 = Math.Min(columns.Max(c => c.B), right);
+        double y0 = Math.Max(rows.Min(r => r.A), top), y1 = Math.Min(rows.Max(r => r.B), bottom);
+        int w = (int)Math.Ceiling(x1 - x0), h = (int)Math.Ceiling(y1 - y0);
+        if (w <= 0 || h <= 0) return;
+
+        static int[] CellUnder(int pixels, double origin, (double A, double B)[] spans) =>
+            Enumerable.Range(0, pixels).Select(p => Array.FindIndex(spans, s => s.A <= origin + p + 0.5 && origin + p + 0.5 < s.B)).ToArray();
+        var columnOf = CellUnder(w, x0, columns);
+        var rowOf = CellUnder(h, y0, rows);
+        var rgba = new byte[w * h * 4];
+        for (var py = 0; py < h; py++)
+        {
+            var row = rowOf[py];
+            if (row < 0 || row >= z.Length) continue;
+            for (var px = 0; px < w; px++)
+            {
+                var column = columnOf[px];
+                if (column < 0 || column >= z[row].Length || !double.IsFinite(z[row][column])) continue;
+                var c = scale.At(max > min ? (z[row][column] - min) / (max - min) : 0.5);
+                var o = (py * w + px) * 4;
+                (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = ((byte)Math.Round(c.R), (byte)Math.Round(c.G), (byte)Math.Round(c.B), 255);
+            }
+        }
+        svg.Open("image").Attr("class", "trace heatmap").Attr("x", x0).Attr("y", y0).Attr("width", w).Attr("height", h)
+            .Attr("preserveAspectRatio", "none").Attr("style", "image-rendering:pixelated")
+            .Attr("href", "data:image/png;base64," + Convert.ToBase64String(PngImage.Encode(w, h, rgba))).End();
     }
 
     /// <summary>plotly's texttemplate for the values we use: "%{z}" or "%{z:.2f}".</summary>

@@ -117,7 +117,8 @@ public class SvgChartTests
     {
         Assert.Equal(0.2, AxisTicks.NiceStep(0.13), 12);
         Assert.Equal(5, AxisTicks.NiceStep(3.1), 12);
-        Assert.Equal(["0", "0.2", "0.4", "0.6", "0.8", "1.0"], AxisTicks.Linear(0, 1, 5).Select(t => t.Label));
+        Assert.Equal(["0", "0.2", "0.4", "0.6", "0.8", "1"], AxisTicks.Linear(0, 1, 5).Select(t => t.Label));
+        Assert.Equal(["1", "1.5", "2"], AxisTicks.Linear(1, 2, 2).Select(t => t.Label));
         Assert.Equal(["0", "20k", "40k"], AxisTicks.Linear(0, 50000, 3).Select(t => t.Label));
         Assert.Equal("\u22122", AxisTicks.Linear(-2, 2, 4)[0].Label);
     }
