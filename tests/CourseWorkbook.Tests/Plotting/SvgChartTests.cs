@@ -183,6 +183,66 @@ public class SvgChartTests
     }
 
     [Fact]
+    public void A_large_heatmap_is_one_embedded_png_covering_the_frame()
+    {
+        var z = new double[80, 80];
+        for (var i = 0; i < 80; i++) for (var j = 0; j < 80; j++) z[i, j] = i * j;
+
+        var root = Parse(SvgChart.Render(Plot.Heatmap("Attention", z)));
+
+        var image = root.Descendants(Svg + "image").Single();
+        Assert.Empty(WithClass(root, "heatmap").Where(e => e.Name == Svg + "rect"));
+        var href = image.Attribute("href")!.Value;
+        Assert.StartsWith("data:image/png;base64,", href);
+        var png = Convert.FromBase64String(href["data:image/png;base64,".Length..]);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        var (width, height) = (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.Equal(Num(image, "width"), width);
+        Assert.Equal(Num(image, "height"), height);
+        var (fx, fy, fw, fh) = Frame(root);
+        Assert.Equal(fw, width, 1.0);
+        Assert.Equal(fh, height, 1.0);
+        Assert.True(png.Length < 40_000, $"PNG of {png.Length} bytes");
+    }
+
+    [Fact]
+    public void A_grid_of_heatmaps_has_a_colour_bar_beside_each()
+    {
+        var root = Parse(SvgChart.Render(Plot.Grid(2, Plot.Heatmap("A", new double[,] { { 1, 2 } }), Plot.Heatmap("B", new double[,] { { 3, 4 } }))));
+
+        var bars = WithClass(root, "colorbar").Select(c => Num(c.Elements(Svg + "rect").First(), "x")).ToList();
+        var frames = WithClass(root, "subplot").Select(Frame).ToList();
+        Assert.Equal(2, bars.Count);
+        Assert.InRange(bars[0], frames[0].X + frames[0].Width, frames[1].X);
+        Assert.True(bars[1] > frames[1].X + frames[1].Width);
+    }
+
+    [Fact]
+    public void A_line_spans_the_whole_width_while_markers_get_a_margin()
+    {
+        var line = Parse(SvgChart.Render(Plot.Line("Line", "x", "y", new Series("s", [0, 10], [0, 10]))));
+        var dots = Parse(SvgChart.Render(Plot.Scatter("Dots", [0, 10], [0, 10])));
+
+        var (lx, ly, lw, lh) = Frame(line);
+        var d = line.Descendants(Svg + "path").Single(p => HasClass(p, "line")).Attribute("d")!.Value;
+        var start = d[1..d.IndexOf('L')].Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(lx, start[0], 0.2);            // x ends where the data ends
+        Assert.True(start[1] < ly + lh - 1);        // y is padded
+        var (dx, _, _, _) = Frame(dots);
+        Assert.True(Num(dots.Descendants(Svg + "circle").First(), "cx") > dx + 1);
+    }
+
+    [Fact]
+    public void An_empty_scatter_still_renders_axes()
+    {
+        var root = Parse(SvgChart.Render(Plot.Scatter("Nothing yet", [], [])));
+
+        Assert.Single(WithClass(root, "frame"));
+        Assert.NotEmpty(WithClass(root, "tick"));
+        Assert.Empty(root.Descendants(Svg + "circle"));
+    }
+
+    [Fact]
     public void Grid_of_three_scatters_puts_each_one_in_its_own_frame()
     {
         var charts = Enumerable.Range(0, 3).Select(k => Plot.Scatter($"Panel {k}", [0, 1, 2, 3], [k, k + 1, k + 2, k + 3], ["a", "a", "b", "b"])).ToArray();
