@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Plotly.NET;
 
 namespace CourseWorkbook.Plotting;
@@ -12,13 +14,19 @@ internal static class ChartHtml
     /// <summary>The plotly.js release that Plotly.NET 6.0.0 is built against.</summary>
     public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
 
+    static int displayed;
+
     public static string Fragment(GenericChart chart)
     {
         var figure = ChartJson.Figure(chart);
         var svg = SvgRenderer.Render(figure);
-        var id = "courseworkbook-chart-" + Guid.NewGuid().ToString("N");
+        // Unique within a page (a hash of the figure and a display counter), yet deterministic: a notebook re-run
+        // in a fresh process gets the same ids, so its saved outputs do not change for nothing.
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figure)))[..12];
+        var id = $"courseworkbook-chart-{hash}-{Interlocked.Increment(ref displayed)}";
         // "<" never appears raw inside the script, so a title like "</script>" cannot end it early.
-        var script = Loader.Replace("FIGURE", figure.Replace("<", "\\u003c")).Replace("CHART_ID", id).Replace("PLOTLY_URL", PlotlyJsUrl);
+        // The figure goes in last, so that text inside it is never taken for a placeholder.
+        var script = Loader.Replace("CHART_ID", id).Replace("PLOTLY_URL", PlotlyJsUrl).Replace("FIGURE", figure.Replace("<", "\\u003c"));
         return $"<div id=\"{id}\" class=\"courseworkbook-chart\">{svg}</div>\n<script type=\"text/javascript\">{script}</script>\n";
     }
 

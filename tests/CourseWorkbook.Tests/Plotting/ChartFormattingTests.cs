@@ -43,6 +43,17 @@ public class ChartFormattingTests
     }
 
     [Fact]
+    public void The_same_chart_shown_twice_gets_two_distinct_holders()
+    {
+        var chart = Chart();
+        var ids = new[] { chart.ToDisplayString("text/html"), chart.ToDisplayString("text/html") }
+            .Select(html => System.Text.RegularExpressions.Regex.Match(html, "<div id=\"([^\"]+)\"").Groups[1].Value).ToList();
+
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.All(ids, id => Assert.StartsWith("courseworkbook-chart-", id));
+    }
+
+    [Fact]
     public void Plotly_json_display_has_data_and_layout()
     {
         var json = Chart().ToDisplayString("application/vnd.plotly.v1+json");
