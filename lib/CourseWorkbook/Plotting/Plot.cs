@@ -51,14 +51,15 @@ public static class Plot
         Require(labels is null || labels.Count == x.Count, $"Scatter has {x.Count} points but {labels?.Count} labels.");
         Require(hoverTexts is null || hoverTexts.Count == x.Count, $"Scatter has {x.Count} points but {hoverTexts?.Count} hover texts.");
 
-        // GroupBy keeps the order in which each label first appears.
+        // The point indices of each class, in the order the classes first appear (GroupBy keeps that order).
         var classes = Enumerable.Range(0, x.Count).GroupBy(i => labels?[i] ?? "points").ToList();
         var traces = new List<Trace>();
-        foreach (var (rows, colour) in classes.Select((g, k) => (g.ToList(), Palette.Color(k))))
+        for (var k = 0; k < classes.Count; k++)
         {
-            var trace = ScatterTrace(labels is null ? "points" : labels[rows[0]],
-                rows.Select(i => x[i]), rows.Select(i => y[i]), "markers", colour, markerSize);
-            if (hoverTexts is not null) trace.SetProperty("text", rows.Select(i => hoverTexts[i]).ToArray());
+            var points = classes[k].ToList();
+            var trace = ScatterTrace(classes[k].Key, points.Select(i => x[i]), points.Select(i => y[i]), "markers",
+                Palette.Color(k), markerSize);
+            if (hoverTexts is not null) trace.SetProperty("text", points.Select(i => hoverTexts[i]).ToArray());
             traces.Add(trace);
         }
         if (traces.Count == 0) traces.Add(ScatterTrace("points", [], [], "markers", Palette.Color(0), markerSize));
