@@ -6,6 +6,11 @@ namespace CourseWorkbook.Plotting;
 /// class (2-D embeddings), heatmaps (distances, attention), grouped bars (recall per retriever) and grids of them.
 /// Each returns a Plotly.NET <see cref="GenericChart"/>; <see cref="ChartFormatting.Register"/> makes notebooks
 /// show it interactively and as a static SVG.</summary>
+/// <example><code>
+/// Plot.Line("Training loss", "epoch", "loss", Series.FromY("train", trainLosses), Series.FromY("validation", valLosses))
+/// Plot.Scatter("Embeddings after training", xs, ys, labels: classNames)
+/// Plot.Grid(3, before, afterFiveEpochs, afterTwentyEpochs)
+/// </code></example>
 public static class Plot
 {
     /// <summary>Default chart width in pixels.</summary>

@@ -193,7 +193,7 @@ internal sealed class SvgRenderer
                 if (axis.Horizontal)
                 {
                     var labelHeight = labels.Count == 0 ? 0 : rotated ? labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis))) * 0.72 + TickFont(axis) : TickFont(axis) * 1.2;
-                    if (AnchorStart(axis) <= bottom + 0.5) needBottom = Math.Max(needBottom, tickLength + 4 + labelHeight + titleSpace + 6);
+                    if (AnchorStart(axis) >= bottom - 0.5) needBottom = Math.Max(needBottom, tickLength + 4 + labelHeight + titleSpace + 6);
                     // A rotated label hangs to the left of its tick: keep the first one on the page.
                     if (rotated && labels.Count > 0)
                         needLeft = Math.Max(needLeft, needLeft - (axis.Pixel(labels[0].At) - 6) + TextMetrics.Width(labels[0].Label, TickFont(axis)) * 0.71 + TickFont(axis) * 0.4);

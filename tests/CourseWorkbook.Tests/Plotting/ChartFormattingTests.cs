@@ -5,6 +5,9 @@ using Plotly.NET;
 
 namespace CourseWorkbook.Tests.Plotting;
 
+/// <summary>In the "Formatter" collection: .NET Interactive's Formatter is process-wide state, so tests that change it
+/// must not run in parallel with each other.</summary>
+[Collection("Formatter")]
 public class ChartFormattingTests
 {
     static GenericChart Chart() =>
