@@ -247,7 +247,7 @@ public static class Tsne
                 {
                     var wi = w.AsSpan(i * n, n);
                     var pi = p.AsSpan(i * n, n);
-                    if (withKl) rowKl[i] = RowKl(pi, wi, z, i);
+                    if (withKl) rowKl[i] = RowKl(pi, wi, z, i, m);
                     TensorPrimitives.MultiplyAdd(wi, minusInvZ, pi, m);              // p_ij − q_ij
                     TensorPrimitives.Multiply(m, wi, m);                              // (p_ij − q_ij) w_ij
                     float total = TensorPrimitives.Sum(m);
@@ -261,16 +261,16 @@ public static class Tsne
             return kl;
         }
 
-        static double RowKl(ReadOnlySpan<float> pi, ReadOnlySpan<float> wi, double z, int i)
+        /// <summary>Σ_j p_ij ln(p_ij / q_ij) for one row, vectorised (float precision: it only steers the stopping rule).</summary>
+        static double RowKl(ReadOnlySpan<float> pi, ReadOnlySpan<float> wi, double z, int i, Span<float> scratch)
         {
-            double kl = 0;
-            for (int j = 0; j < pi.Length; j++)
-            {
-                if (j == i || pi[j] <= 0) continue;
-                double q = Math.Max(wi[j] / z, MachineEpsilon);
-                kl += pi[j] * Math.Log(pi[j] / q);
-            }
-            return kl;
+            TensorPrimitives.Multiply(wi, (float)(1.0 / z), scratch);
+            TensorPrimitives.Max(scratch, (float)MachineEpsilon, scratch);                // q_ij, floored as in sklearn
+            TensorPrimitives.Divide(pi, scratch, scratch);
+            scratch[i] = 1f;                                                                // p_ii = 0 contributes nothing
+            TensorPrimitives.Max(scratch, float.Epsilon, scratch);
+            TensorPrimitives.Log(scratch, scratch);
+            return TensorPrimitives.Dot(pi, scratch);
         }
     }
 
