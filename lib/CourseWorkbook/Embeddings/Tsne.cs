@@ -83,6 +83,8 @@ public static class Tsne
     public static TsneResult Fit(IReadOnlyList<float[]> distances, TsneOptions? options = null)
     {
         options ??= new TsneOptions();
+        if (options.Components < 1) throw new ArgumentOutOfRangeException(nameof(options), "Components must be at least 1");
+        if (options.MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be at least 1");
         var watch = Stopwatch.StartNew();
         int n = distances.Count;
         var affinities = Affinities(distances, options.Perplexity);
