@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using CourseWorkbook.Embeddings;
+
+namespace CourseWorkbook.Tests.Embeddings;
+
+public class EmbeddingDataTests
+{
+    static readonly ParaphraseSet Paraphrases = EmbeddingData.LoadParaphrases();
+    static readonly TopicCorpus Topics = EmbeddingData.LoadTopics();
+
+    static string Normalise(string s) => Regex.Replace(s.ToLowerInvariant(), @"\W+", " ").Trim();
+
+    [Fact]
+    public void Paraphrase_file_has_at_least_60_groups_of_3_to_5_sentences()
+    {
+        Assert.True(Paraphrases.Groups.Count >= 60, $"{Paraphrases.Groups.Count} groups");
+        Assert.All(Paraphrases.Groups, g => Assert.InRange(g.Sentences.Count, 3, 5));
+        Assert.Equal(Enumerable.Range(0, Paraphrases.Groups.Count), Paraphrases.Groups.Select(g => g.Id));
+    }
+
+    [Fact]
+    public void Hard_negatives_point_at_a_sentence_of_their_group_and_share_its_words()
+    {
+        var negatives = Paraphrases.Groups.SelectMany(g => g.HardNegatives.Select(h => (g, h))).ToArray();
+        Assert.True(negatives.Length >= Paraphrases.Groups.Count, $"{negatives.Length} hard negatives");
+        Assert.True(Paraphrases.Groups.Count(g => g.HardNegatives.Count > 0) >= 60);
+        foreach (var (g, h) in negatives)
+        {
+            var imitated = TfIdfEmbedder.Tokenize(g.Sentences[h.Imitates]).ToHashSet();
+            var words = TfIdfEmbedder.Tokenize(h.Text);
+            double overlap = words.Count(imitated.Contains) / (double)words.Count;
+            Assert.True(overlap >= 0.5, $"'{h.Text}' shares only {overlap:P0} of its words with '{g.Sentences[h.Imitates]}'");
+            Assert.False(string.IsNullOrWhiteSpace(h.Kind));
+        }
+        Assert.Contains(negatives, n => n.h.Text == "The man bit the dog." && n.g.Sentences.Contains("The dog bit the man."));
+    }
+
+    [Fact]
+    public void Paraphrase_sentences_are_unique()
+    {
+        var all = Paraphrases.Items().Select(i => Normalise(i.Text)).ToArray();
+        Assert.Equal(all.Length, all.Distinct().Count());
+    }
+
+    [Fact]
+    public void Paraphrase_held_out_split_is_every_fifth_group_and_disjoint_from_training()
+    {
+        Assert.All(Paraphrases.Groups, g => Assert.Equal(g.Id % 5 == 4 ? EmbeddingData.TestSplit : EmbeddingData.TrainSplit, g.Split));
+        Assert.InRange(Paraphrases.HeldOut.Count, 12, 14);
+        var train = Paraphrases.Items(Paraphrases.Train).Select(i => Normalise(i.Text)).ToHashSet();
+        Assert.DoesNotContain(Paraphrases.Items(Paraphrases.HeldOut), i => train.Contains(Normalise(i.Text)));
+    }
+
+    [Fact]
+    public void Topic_corpus_has_at_least_80_unique_headlines_per_class()
+    {
+        Assert.Equal(["world", "sports", "business", "sci/tech"], Topics.Topics);
+        foreach (var (topic, label) in Topics.Topics.Select((t, i) => (t, i)))
+        {
+            var headlines = Topics.Headlines.Where(h => h.Topic == topic).ToArray();
+            Assert.True(headlines.Length >= 80, $"{topic}: {headlines.Length}");
+            Assert.All(headlines, h => Assert.Equal(label, h.Label));
+        }
+        var texts = Topics.Headlines.Select(h => Normalise(h.Text)).ToArray();
+        Assert.Equal(texts.Length, texts.Distinct().Count());
+        Assert.Equal(Topics.Headlines.Count, Topics.Headlines.Select(h => h.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void Topic_held_out_split_covers_every_class_and_is_disjoint()
+    {
+        Assert.Equal(Topics.Headlines.Count, Topics.Train.Count + Topics.HeldOut.Count);
+        foreach (var topic in Topics.Topics)
+        {
+            int all = Topics.Headlines.Count(h => h.Topic == topic), held = Topics.HeldOut.Count(h => h.Topic == topic);
+            Assert.InRange(held / (double)all, 0.15, 0.25);
+        }
+        var train = Topics.Train.Select(h => Normalise(h.Text)).ToHashSet();
+        Assert.DoesNotContain(Topics.HeldOut, h => train.Contains(Normalise(h.Text)));
+    }
+
+    [Fact]
+    public void Loader_rejects_a_line_with_an_unknown_split()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, """{"id": 0, "topic": "world", "split": "dev", "text": "A headline"}""" + "\n");
+            var error = Assert.Throws<InvalidDataException>(() => EmbeddingData.LoadTopics(path));
+            Assert.Contains(":1:", error.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
