@@ -307,6 +307,26 @@ public sealed class GgufFile : IDisposable
         return torch.tensor(ReadFloats(info), info.TorchShape);
     }
 
+    /// <summary>True when two tensors have the same type, shape and bytes (compared in chunks, e.g. a duplicated
+    /// output.weight that is really the tied token embedding).</summary>
+    public bool SameData(string a, string b)
+    {
+        var ta = Tensor(a);
+        var tb = Tensor(b);
+        if (ta.Type != tb.Type || !ta.Dimensions.SequenceEqual(tb.Dimensions)) return false;
+        var bufA = new byte[1 << 20];
+        var bufB = new byte[1 << 20];
+        for (long done = 0; done < ta.ByteLength;)
+        {
+            int n = (int)Math.Min(bufA.Length, ta.ByteLength - done);
+            RandomAccess.Read(handle, bufA.AsSpan(0, n), ta.FileOffset + done);
+            RandomAccess.Read(handle, bufB.AsSpan(0, n), tb.FileOffset + done);
+            if (!bufA.AsSpan(0, n).SequenceEqual(bufB.AsSpan(0, n))) return false;
+            done += n;
+        }
+        return true;
+    }
+
     /// <summary>Closes the file.</summary>
     public void Dispose() => handle.Dispose();
 }
