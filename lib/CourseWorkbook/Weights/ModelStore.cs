@@ -29,31 +29,19 @@ public sealed record ModelLookup(string ModelId, string FileName, string? Path, 
         : $"{ModelId}/{FileName} is not available offline{(Error is null ? "" : $" ({Error})")}. Searched:\n  " + string.Join("\n  ", Searched);
 }
 
-/// <summary>Finds the workbook's local models folder: $COURSEWORKBOOK_MODELS, else the first <c>shared/models</c>
-/// folder found walking up from the current directory or from this assembly's location.</summary>
-public static class ModelFolders
+/// <summary>Files in the workbook's local models folder (located by <see cref="Runtime.ModelFolders"/>:
+/// $COURSEWORKBOOK_MODELS, else a shared/models folder found walking up from the current directory or the assembly).</summary>
+public static class ModelFiles
 {
     /// <summary>The environment variable naming the local models folder.</summary>
     public const string EnvironmentVariable = "COURSEWORKBOOK_MODELS";
 
     /// <summary>The local models folder, or null when there is none.</summary>
-    public static string? LocalRoot => Candidates().FirstOrDefault(Directory.Exists);
+    public static string? LocalRoot => Runtime.ModelFolders.Locate();
 
-    /// <summary>Every folder that would be tried, in order (for messages).</summary>
-    public static IReadOnlyList<string> Candidates()
-    {
-        var list = new List<string>();
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env) list.Add(Path.GetFullPath(env));
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory, Path.GetDirectoryName(typeof(ModelFolders).Assembly.Location) })
-        {
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "models");
-                if (!list.Contains(candidate) && Directory.Exists(candidate)) { list.Add(candidate); break; }
-            }
-        }
-        return list;
-    }
+    /// <summary>Where the folder was looked for (for messages).</summary>
+    public static string SearchDescription => LocalRoot is { } root ? $"models folder {root}"
+        : $"no models folder (${EnvironmentVariable} unset or missing, no shared/models above {Environment.CurrentDirectory})";
 
     /// <summary>The full path of <paramref name="relativePath"/> (file or folder) under the local models folder, or null.</summary>
     public static string? Find(string relativePath)
@@ -73,7 +61,7 @@ public sealed class ModelStore
     /// <summary>A store over the default places; <paramref name="hub"/> null means offline.</summary>
     public ModelStore(string? localRoot = null, string? huggingFaceCache = null, HubClient? hub = null)
     {
-        LocalRoot = localRoot ?? ModelFolders.LocalRoot;
+        LocalRoot = localRoot ?? ModelFiles.LocalRoot;
         HuggingFaceCache = huggingFaceCache ?? DefaultHuggingFaceCache();
         Hub = hub;
     }
@@ -111,7 +99,7 @@ public sealed class ModelStore
                 if (File.Exists(p)) return new ModelLookup(modelId, fileName, p, ModelSource.LocalFolder, searched);
             }
         }
-        else searched.Add($"(no local models folder: set {ModelFolders.EnvironmentVariable} or create shared/models)");
+        else searched.Add($"(no local models folder: set {ModelFiles.EnvironmentVariable} or create shared/models)");
 
         var repo = Path.Combine(HuggingFaceCache, CacheFolderName(modelId));
         var snapshots = Path.Combine(repo, "snapshots");
