@@ -19,11 +19,21 @@ public static class Tokenizers
     /// <summary>Qwen2's pre-tokenizer split (single digits, case-insensitive contractions).</summary>
     public const string Qwen2Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    /// <summary>GPT-4o's tiktoken encoding (from Microsoft.ML.Tokenizers.Data.O200kBase).</summary>
-    public static TiktokenTokenizer O200k() => TiktokenTokenizer.CreateForEncoding("o200k_base");
+    /// <summary>GPT-4o's tiktoken encoding. Its vocabulary ships in the package Microsoft.ML.Tokenizers.Data.O200kBase,
+    /// which the caller (notebook or app) references; the library itself does not, so other notebooks need not.</summary>
+    public static TiktokenTokenizer O200k() => Tiktoken("o200k_base", "Microsoft.ML.Tokenizers.Data.O200kBase");
 
-    /// <summary>GPT-4's tiktoken encoding (from Microsoft.ML.Tokenizers.Data.Cl100kBase).</summary>
-    public static TiktokenTokenizer Cl100k() => TiktokenTokenizer.CreateForEncoding("cl100k_base");
+    /// <summary>GPT-4's tiktoken encoding (vocabulary in the package Microsoft.ML.Tokenizers.Data.Cl100kBase).</summary>
+    public static TiktokenTokenizer Cl100k() => Tiktoken("cl100k_base", "Microsoft.ML.Tokenizers.Data.Cl100kBase");
+
+    static TiktokenTokenizer Tiktoken(string encoding, string dataPackage)
+    {
+        try { return TiktokenTokenizer.CreateForEncoding(encoding); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException($"the {encoding} vocabulary was not found: add #r \"nuget: {dataPackage}, 2.0.1\" to the notebook's first cell", e);
+        }
+    }
 
     /// <summary>BERT's basic tokenizer split: one token per punctuation character (Unicode P* and every ASCII symbol,
     /// as in Hugging Face's <c>_is_punctuation</c>), everything else up to whitespace or punctuation is one word.</summary>
