@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Text;
+using CourseWorkbook.Runtime;
+using CourseWorkbook.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseWorkbook.Tests.Weights;
+
+public class SafeTensorsTests
+{
+    public SafeTensorsTests() => TorchRuntime.EnsureLoaded();
+
+    static string TempPath() => Path.Combine(Path.GetTempPath(), $"cw-{Guid.NewGuid():N}.safetensors");
+
+    [Fact]
+    public void F32_F16_and_BF16_tensors_round_trip_with_metadata()
+    {
+        var path = TempPath();
+        try
+        {
+            var a = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+            var b = torch.tensor(new float[] { 0.5f, -1.25f, 3f }).to(ScalarType.Float16);
+            var c = torch.tensor(new float[] { 1f, -2f }).to(ScalarType.BFloat16);
+            SafeTensorsFile.Save(path, new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b, ["c"] = c }, new Dictionary<string, string> { ["format"] = "pt" });
+            using var f = SafeTensorsFile.Open(path);
+            Assert.Equal("pt", f.Metadata["format"]);
+            Assert.Equal(0, f.DataStart % 8);
+            Assert.Equal(["F32", "F16", "BF16"], f.Tensors.Select(t => t.DType));
+            Assert.True(f.ReadTensor("a").eq(a).all().item<bool>());
+            var b2 = f.ReadTensor("b");
+            Assert.Equal(ScalarType.Float16, b2.dtype);
+            Assert.Equal([0.5f, -1.25f, 3f], b2.to(ScalarType.Float32).data<float>().ToArray());
+            Assert.Equal([1f, -2f], f.ReadTensor("c").to(ScalarType.Float32).data<float>().ToArray());
+        }
+        finally { File.Delete(path); }
+    }
+
+    static byte[] Make(string json, int dataBytes, ulong? claimedLength = null)
+    {
+        var header = Encoding.UTF8.GetBytes(json);
+        var bytes = new byte[8 + header.Length + dataBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, claimedLength ?? (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        return bytes;
+    }
+
+    static void AssertRejected(byte[] bytes, string messagePart)
+    {
+        var path = TempPath();
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Open(path).Dispose());
+            Assert.Contains(path, e.Message);
+            Assert.Contains("byte offset", e.Message);
+            Assert.Contains(messagePart, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    const string OneTensor = """{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}""";
+
+    [Fact]
+    public void Truncated_file_is_rejected()
+    {
+        AssertRejected(new byte[5], "too short");
+        AssertRejected(Make(OneTensor, 8), "runs past");
+    }
+
+    [Fact]
+    public void Lying_header_length_is_rejected_before_allocating()
+    {
+        AssertRejected(Make(OneTensor, 16, claimedLength: 1UL << 60), "header length");
+        AssertRejected(Make(OneTensor, 16, claimedLength: 10_000), "exceeds");
+    }
+
+    [Fact]
+    public void Offsets_dtype_and_shape_must_agree()
+    {
+        AssertRejected(Make("""{"w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}}""", 16), "needs 6×4 bytes");
+        AssertRejected(Make("""{"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,16]}}""", 16), "needs 4×2 bytes");
+        AssertRejected(Make("""{"w":{"dtype":"Q9","shape":[2],"data_offsets":[0,16]}}""", 16), "unknown dtype");
+        AssertRejected(Make("""{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}""", 16), "invalid data_offsets");
+        AssertRejected(Make("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 16), "overlap");
+        AssertRejected(Make("""{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}""", 16), "overflows");
+        AssertRejected(Make("not json", 0), "not valid JSON");
+    }
+}
