@@ -16,6 +16,9 @@ public class PracticalNotebooksTests
         [
             // A linear map of the line cannot fold class 0's two modes together: the loss stalls well above zero…
             ("linear_final_loss", 0.3, 1.5),
+            ("linear_loss", 0.45, 0.8),
+            ("linear_loss_floor", 0.45, 0.75),
+            ("linear_weight_norm", 0.5, 2.5),
             ("linear_triplets_satisfied", 0.5, 0.9),
             // …while the MLP satisfies (almost) every triplet.
             ("mlp_final_loss", 0.0, 0.05),
@@ -39,6 +42,8 @@ public class PracticalNotebooksTests
         ["03-triplet-loss.dib"] =
         [
             ("linear_final_loss", "mlp_final_loss"),
+            // The trained linear map cannot beat the best linear map (up to the scan's grid step).
+            ("linear_loss", "linear_loss_floor"),
             ("mlp_centroid_accuracy", "linear_centroid_accuracy"),
             ("siamese_ratio", "cross_entropy_ratio"),
             ("triplet_ratio", "cross_entropy_ratio"),

@@ -47,10 +47,12 @@ public static class Plot
 
     /// <summary>A scatter of the points (x[i], y[i]); with <paramref name="labels"/>, one trace (one colour, one
     /// legend entry) per distinct label, in order of first appearance. <paramref name="hoverTexts"/> are shown when
-    /// the pointer rests on a point (e.g. the sentence an embedding came from).</summary>
+    /// the pointer rests on a point (e.g. the sentence an embedding came from). <paramref name="labelOrder"/> fixes
+    /// the order of the classes (and so their colours and legend), e.g. "0".."9", so that a class keeps its colour
+    /// from chart to chart; classes it does not name follow in order of first appearance.</summary>
     public static GenericChart Scatter(string title, IReadOnlyList<double> x, IReadOnlyList<double> y,
         IReadOnlyList<string>? labels = null, IReadOnlyList<string>? hoverTexts = null,
-        string xTitle = "", string yTitle = "", double markerSize = 6)
+        string xTitle = "", string yTitle = "", double markerSize = 6, IReadOnlyList<string>? labelOrder = null)
     {
         Require(x.Count == y.Count, $"Scatter has {x.Count} x values but {y.Count} y values.");
         Require(labels is null || labels.Count == x.Count, $"Scatter has {x.Count} points but {labels?.Count} labels.");
@@ -58,6 +60,11 @@ public static class Plot
 
         // The point indices of each class, in the order the classes first appear (GroupBy keeps that order).
         var classes = Enumerable.Range(0, x.Count).GroupBy(i => labels?[i] ?? "points").ToList();
+        if (labelOrder is not null)
+        {
+            var order = labelOrder.ToList();
+            classes = classes.OrderBy(g => order.IndexOf(g.Key) is var k && k >= 0 ? k : int.MaxValue).ToList(); // OrderBy is stable
+        }
         var traces = new List<Trace>();
         for (var k = 0; k < classes.Count; k++)
         {

@@ -21,6 +21,26 @@ public sealed record TrainingCurve(string Name, IReadOnlyList<int> Steps, IReadO
         return Losses.Skip(Losses.Count - n).Average();
     }
 
+    /// <summary>The losses averaged over a sliding window of <paramref name="window"/> logged points (the first
+    /// points average over what is available), to see the trend through mini-batch noise.</summary>
+    public double[] Smoothed(int window = 10)
+    {
+        var result = new double[Losses.Count];
+        double sum = 0;
+        for (int i = 0; i < Losses.Count; i++)
+        {
+            sum += Losses[i];
+            if (i >= window) sum -= Losses[i - window];
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+        return result;
+    }
+
+    /// <summary>The curve as a chart: the logged losses and their moving average.</summary>
+    public Plotly.NET.GenericChart Chart(int window = 10) => Plotting.Plot.Line($"{Name}: training loss", "step", "loss",
+        new Plotting.Series($"{Name} (per batch)", StepsAsDoubles, Losses),
+        new Plotting.Series($"{Name} (mean of {window})", StepsAsDoubles, Smoothed(window)));
+
     public override string ToString() => $"{Name}: {Steps.Count} points, first {Losses[0]:F4}, final {Final:F4}";
 }
 

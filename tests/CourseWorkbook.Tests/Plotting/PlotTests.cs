@@ -87,6 +87,14 @@ public class PlotTests
     }
 
     [Fact]
+    public void Scatter_label_order_fixes_trace_order_and_keeps_unnamed_classes_after()
+    {
+        var chart = Plot.Scatter("Embeddings", [1, 2, 3, 4], [1, 2, 3, 4], ["7", "1", "x", "0"], labelOrder: ["0", "1", "7"]);
+        var names = Figure(chart).GetProperty("data").EnumerateArray().Select(t => t.GetProperty("name").GetString());
+        Assert.Equal(["0", "1", "7", "x"], names);
+    }
+
+    [Fact]
     public void Scatter_without_labels_is_one_trace_and_no_legend()
     {
         var figure = Figure(Plot.Scatter("Points", [1, 2], [3, 4]));

@@ -38,3 +38,15 @@ public class TrainingLoopTests : TorchTest
         Assert.Contains("step 0", e.Message);
     }
 }
+
+public class TrainingCurveTests
+{
+    [Fact]
+    public void Smoothing_averages_a_sliding_window_and_tail_averages_the_end()
+    {
+        var curve = new TrainingCurve("c", [0, 1, 2, 3], [4, 2, 6, 0]);
+        Assert.Equal(new double[] { 4, 3, 4, 3 }, curve.Smoothed(window: 2)); // [4], [4,2], [2,6], [6,0]
+        Assert.Equal(3.0, curve.Tail(0.5));  // mean of the last two
+        Assert.Equal(0.0, curve.Final);
+    }
+}
