@@ -36,17 +36,17 @@ public class PracticalNotebooksTests
         ],
     };
 
-    /// <summary>Relations between results that the lesson claims.</summary>
-    static readonly Dictionary<string, (string Larger, string Smaller)[]> Orderings = new()
+    /// <summary>Relations between results that the lesson claims: Larger > Smaller − Tolerance.</summary>
+    static readonly Dictionary<string, (string Larger, string Smaller, double Tolerance)[]> Orderings = new()
     {
         ["03-triplet-loss.dib"] =
         [
-            ("linear_final_loss", "mlp_final_loss"),
-            // The trained linear map cannot beat the best linear map (up to the scan's grid step).
-            ("linear_loss", "linear_loss_floor"),
-            ("mlp_centroid_accuracy", "linear_centroid_accuracy"),
-            ("siamese_ratio", "cross_entropy_ratio"),
-            ("triplet_ratio", "cross_entropy_ratio"),
+            ("linear_final_loss", "mlp_final_loss", 0),
+            // The trained linear map cannot beat the best linear map (up to the scan's grid step of 0.01 in ‖W‖).
+            ("linear_loss", "linear_loss_floor", 0.005),
+            ("mlp_centroid_accuracy", "linear_centroid_accuracy", 0),
+            ("siamese_ratio", "cross_entropy_ratio", 0),
+            ("triplet_ratio", "cross_entropy_ratio", 0),
         ],
     };
 
@@ -81,9 +81,9 @@ public class PracticalNotebooksTests
                 else if (value.GetDouble() is var v && (v < min || v > max))
                     failures.Add($"{name} = {v} outside [{min}, {max}]");
             }
-            foreach (var (larger, smaller) in Orderings.GetValueOrDefault(notebook, []))
-                if (results.TryGetProperty(larger, out var l) && results.TryGetProperty(smaller, out var s) && !(l.GetDouble() > s.GetDouble()))
-                    failures.Add($"expected {larger} ({l.GetDouble()}) > {smaller} ({s.GetDouble()})");
+            foreach (var (larger, smaller, tolerance) in Orderings.GetValueOrDefault(notebook, []))
+                if (results.TryGetProperty(larger, out var l) && results.TryGetProperty(smaller, out var s) && !(l.GetDouble() > s.GetDouble() - tolerance))
+                    failures.Add($"expected {larger} ({l.GetDouble()}) > {smaller} ({s.GetDouble()}){(tolerance > 0 ? $" − {tolerance}" : "")}");
             Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
 
             var ipynb = Path.Combine(output, Path.ChangeExtension(notebook, ".ipynb"));
