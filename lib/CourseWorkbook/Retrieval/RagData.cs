@@ -36,6 +36,21 @@ public static class RagData
         return Path.Combine(CacheDirectory, $"vectors-{safe}.cwvs");
     }
 
+    /// <summary>
+    /// The rulebook as a PDF in the cache (written from <see cref="RulebookTextPath"/> when missing or older): the
+    /// input of the "another domain from PDFs" exercise. First line: title; lines starting with "# ": headings.
+    /// </summary>
+    public static string RulebookPdf()
+    {
+        var pdf = Path.Combine(CacheDirectory, "reglement-mediatheque.pdf");
+        if (!File.Exists(pdf) || File.GetLastWriteTimeUtc(pdf) < File.GetLastWriteTimeUtc(RulebookTextPath))
+        {
+            var lines = File.ReadAllLines(RulebookTextPath).Where(l => l.Trim().Length > 0).ToList();
+            PdfText.WriteSimplePdf(pdf, lines[0], lines.Skip(1));
+        }
+        return pdf;
+    }
+
     private static string? directory;
 
     private static string Locate()

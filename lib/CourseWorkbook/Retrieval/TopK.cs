@@ -13,12 +13,15 @@ public static class TopK
     {
         if (k <= 0) return [];
         var heap = new PriorityQueue<int, (float Score, int Index)>(k + 1, WorstFirst.Instance);
+        var threshold = float.NegativeInfinity; // score of the worst kept entry, once the heap is full
         for (var i = 0; i < scores.Length; i++)
         {
+            // Indices grow, so an equal score never beats a kept entry: only a strictly higher score enters.
+            if (heap.Count == k && !(scores[i] > threshold)) continue;
             if (include is not null && !include(i)) continue;
-            var entry = (scores[i], i);
-            if (heap.Count < k) heap.Enqueue(i, entry);
-            else if (WorstFirst.Instance.Compare(entry, PeekPriority(heap)) > 0) heap.EnqueueDequeue(i, entry);
+            if (heap.Count < k) heap.Enqueue(i, (scores[i], i));
+            else heap.EnqueueDequeue(i, (scores[i], i));
+            if (heap.Count == k) threshold = PeekPriority(heap).Item1;
         }
         var result = new (int, float)[heap.Count];
         for (var r = result.Length - 1; r >= 0; r--)
