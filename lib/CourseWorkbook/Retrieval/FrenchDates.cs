@@ -132,8 +132,9 @@ public static partial class FrenchDates
         (new Regex($@"\b(?:en|courant|dans\s+le\s+courant\s+d(?:e\s+|')|au\s+(?:cours\s+du\s+)?mois\s+d(?:e\s+|')|pendant\s+le\s+mois\s+d(?:e\s+|'))\s*(?<m>{Months})(?:\s+{Year})?\b", Options),
             (m, y) => DateRange.Month(YearOr(m.Groups["y"], y), MonthNumber(m.Groups["m"].Value))),
         (new Regex($@"\b(?<m>{Months})\s+{Year}\b", Options), (m, y) => DateRange.Month(int.Parse(m.Groups["y"].Value), MonthNumber(m.Groups["m"].Value))),
-        // A season needs a preposition or a year: « a été nommé » and « le Printemps de Bourges » are not dates.
-        (new Regex($@"(?:\b(?:au\s+cours\s+(?:de\s+l'|du)|pendant\s+l'|durant\s+l'|pendant\s+le|durant\s+le|de\s+l'|à\s+l'|au|en|cet|ce|du|l')\s*(?<s>printemps|été|ete|automne|hiver)|\b(?<s>printemps|été|ete|automne|hiver)(?=\s+(?:19|20)\d\d))(?:\s+(?<y>(?:19|20)\d\d)(?:\s*[-/]\s*(?<y2>(?:19|20)\d\d))?)?\b", Options), (m, y) => SeasonRange(m, y)),
+        // A season needs a preposition or a year, and a lower-case name after a preposition: « a été nommé » and
+        // « au Printemps de Bourges » are not dates.
+        (new Regex($@"(?:\b(?:au\s+cours\s+(?:de\s+l'|du)|pendant\s+l'|durant\s+l'|pendant\s+le|durant\s+le|de\s+l'|à\s+l'|au|en|cet|ce|du|l')\s*(?<s>(?-i:printemps|été|ete|automne|hiver))|\b(?<s>(?-i:[Pp]rintemps|[ÉéEe]t[ée]|[Aa]utomne|[Hh]iver))(?=\s+(?:19|20)\d\d))(?:\s+(?<y>(?:19|20)\d\d)(?:\s*[-/]\s*(?<y2>(?:19|20)\d\d))?)?\b", Options), (m, y) => SeasonRange(m, y)),
         (new Regex($@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|milieu|fin)[\s-]+(?:d'année|de\s+l'année\s+{Year}|{Year})\b", Options), (m, y) => PartOfYear(m, y)),
         (new Regex(@"\b(?:à|a|pour|depuis)\s+la\s+rentrée(?:\s+(?<y>(?:19|20)\d\d))?\b", Options), (m, y) => DateRange.Month(YearOr(m.Groups["y"], y), 9)),
         (new Regex($@"(?:\b(?<rel>depuis|avant|après|apres)\s+|\b(?:en|au\s+cours\s+de|durant|pendant)\s+(?:l'année\s+)?)?\b{Year}\b", Options), (m, y) => YearRange(m, y)),

@@ -29,7 +29,7 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         foreach (var raw in Words(text))
         {
             var word = Options.StripAccents ? RemoveAccents(raw) : raw;
-            if (Options.RemoveStopwords && (Stopwords.Contains(word) || Stopwords.Contains(RemoveAccents(word)))) continue;
+            if (Options.RemoveStopwords && IsStopword(raw)) continue;
             tokens.Add(Options.LightStemming ? Stem(word) : word);
         }
         return tokens;
@@ -77,6 +77,9 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         return word[..end];
     }
 
+    /// <summary>Whether a lower-case word is a stopword, with or without its accents (« a », « été », « ete »).</summary>
+    public static bool IsStopword(string word) => Stopwords.Contains(word) || StopwordsWithoutAccents.Contains(RemoveAccents(word));
+
     /// <summary>Elided articles and pronouns dropped with their apostrophe (l'eau → eau).</summary>
     public static IReadOnlySet<string> Elisions { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -94,6 +97,8 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "comment", "quand", "pourquoi", "qu", "est-ce",
     };
 
-    [GeneratedRegex(@"\d+(?:[.,]\d+)*|[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)?", RegexOptions.CultureInvariant)]
+    private static readonly HashSet<string> StopwordsWithoutAccents = Stopwords.Select(RemoveAccents).ToHashSet(StringComparer.Ordinal);
+
+    [GeneratedRegex(@"\d+(?:[.,]\d+)*|[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 }

@@ -187,8 +187,8 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
         foreach (var word in FrenchTokenizer.Default.Tokenize(text)) yield return "w:" + word;
         foreach (var raw in FrenchTokenizer.Words(text))
         {
+            if (FrenchTokenizer.IsStopword(raw)) continue;
             var word = FrenchTokenizer.RemoveAccents(raw);
-            if (FrenchTokenizer.Stopwords.Contains(word) || FrenchTokenizer.Stopwords.Contains(raw)) continue;
             var padded = $"<{word}>";
             for (var len = options.MinCharGram; len <= options.MaxCharGram; len++)
                 for (var i = 0; i + len <= padded.Length; i++)
