@@ -1,0 +1,86 @@
+using System.Text;
+using CourseWorkbook.Retrieval;
+using Microsoft.Extensions.AI;
+
+namespace CourseWorkbook.Tests.Retrieval;
+
+public class RagPipelineTests
+{
+    private static readonly Document[] Docs =
+    [
+        new("h1", "Crue de la Vilaine : plusieurs quartiers de Rennes évacués", new DateOnly(2024, 1, 9), "météo"),
+        new("h2", "Nîmes sous les eaux : des pluies diluviennes transforment les rues en torrents", new DateOnly(2024, 3, 14), "météo"),
+        new("h3", "La Saône en crue : les quais de Lyon fermés", new DateOnly(2024, 5, 19), "météo"),
+        new("h4", "L'OM chute à domicile face à Lens", new DateOnly(2024, 3, 8), "sport"),
+    ];
+
+    private static RagPipeline Offline(int passages = 2) =>
+        new(new Bm25Retriever(Docs), new ExtractiveChatClient(), new RagOptions(passages, Corpus.Span(Docs)));
+
+    [Fact]
+    public async Task The_question_date_filters_the_passages()
+    {
+        var answer = await Offline().AskAsync("Quelle ville a été touchée par une crue en mai ?");
+
+        Assert.Equal("2024-05-01..2024-05-31", answer.Plan.Filter.Dates?.ToString());
+        Assert.Equal("h3", answer.Passages[0].Document.Id);
+        Assert.All(answer.Passages, p => Assert.Equal(5, p.Document.Date?.Month));
+        Assert.Contains("« La Saône en crue : les quais de Lyon fermés »", answer.Answer);
+        Assert.Equal(ExtractiveChatClient.ModelName, answer.AnsweredBy);
+    }
+
+    [Fact]
+    public async Task Without_date_filter_other_months_crowd_the_passages()
+    {
+        var noDates = new RagPipeline(new Bm25Retriever(Docs), new ExtractiveChatClient(), new RagOptions(2, Corpus.Span(Docs), UseDateFilter: false));
+        var hits = await noDates.RetrieveAsync("Quelle ville a été touchée par une crue en mai ?");
+        Assert.Contains(hits, h => h.Document.Date?.Month != 5);
+    }
+
+    [Fact]
+    public async Task The_offline_answer_quotes_the_best_passage_and_says_no_llm_was_used()
+    {
+        var answer = await Offline().AskAsync("Où la Vilaine a-t-elle débordé ?");
+        Assert.StartsWith(ExtractiveChatClient.Disclaimer, answer.Answer);
+        Assert.Contains("D'après [1] (2024-01-09, météo) : « Crue de la Vilaine", answer.Answer);
+        Assert.Contains("Réponse (extractive (no LLM)", answer.ToString());
+    }
+
+    [Fact]
+    public async Task The_offline_client_says_it_does_not_know_when_nothing_matches()
+    {
+        var response = await new ExtractiveChatClient().GetResponseAsync(RagPrompt.Messages("Qui a gagné le Goncourt ?", [new SearchHit(1, 1, Docs[3])]));
+        Assert.Contains("Je ne sais pas", response.Text);
+    }
+
+    [Fact]
+    public async Task Streaming_yields_the_same_text_as_the_whole_answer()
+    {
+        var rag = Offline();
+        var whole = await rag.AskAsync("Où la Vilaine a-t-elle débordé ?");
+        var streamed = new StringBuilder();
+        await foreach (var piece in rag.AskStreamingAsync("Où la Vilaine a-t-elle débordé ?")) streamed.Append(piece);
+        Assert.Equal(whole.Answer, streamed.ToString());
+    }
+
+    [Fact]
+    public void The_prompt_numbers_passages_with_their_metadata_and_ends_with_the_question()
+    {
+        var messages = RagPrompt.Messages("Quelle ville ?", [new SearchHit(1, 1, Docs[1]), new SearchHit(2, 0.5, Docs[0])]);
+        Assert.Equal(ChatRole.System, messages[0].Role);
+        Assert.Contains("Réponds uniquement à partir du contexte", messages[0].Text);
+        Assert.Contains("dis que tu ne sais pas", messages[0].Text);
+        Assert.Equal(
+            "Contexte :\n[1] (2024-03-14, météo) Nîmes sous les eaux : des pluies diluviennes transforment les rues en torrents\n"
+            + "[2] (2024-01-09, météo) Crue de la Vilaine : plusieurs quartiers de Rennes évacués\n\nQuestion : Quelle ville ?",
+            messages[1].Text.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Latency_benchmark_returns_one_row_per_size()
+    {
+        var rows = VectorSearchBenchmark.Run([50, 200], dimensions: 16, queries: 5);
+        Assert.Equal([50, 200], rows.Select(r => r.Vectors));
+        Assert.All(rows, r => Assert.True(r.MedianMs >= 0 && r.P90Ms >= r.MedianMs));
+    }
+}
