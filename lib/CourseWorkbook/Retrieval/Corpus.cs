@@ -4,7 +4,11 @@ using System.Text.Json.Serialization;
 namespace CourseWorkbook.Retrieval;
 
 /// <summary>Count of documents in one section, with the first and last dates seen.</summary>
-public sealed record SectionCount(string Section, int Documents, DateOnly? First, DateOnly? Last);
+public sealed record SectionCount(string Section, int Documents, DateOnly? First, DateOnly? Last)
+{
+    /// <summary>One line: section, count, date range.</summary>
+    public override string ToString() => $"{Section}: {Documents} documents, {First:yyyy-MM-dd}..{Last:yyyy-MM-dd}";
+}
 
 /// <summary>Loads the headline corpus (JSONL: id, date, section, text) and describes it.</summary>
 public static class Corpus

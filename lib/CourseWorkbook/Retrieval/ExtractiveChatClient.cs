@@ -6,9 +6,10 @@ namespace CourseWorkbook.Retrieval;
 
 /// <summary>
 /// The offline stand-in for the LLM: an <see cref="IChatClient"/> that does not generate. It reads the numbered
-/// passages and the question of a <see cref="RagPrompt"/>, picks the passage sharing the most words with the
-/// question (ties: the retriever's order) and quotes it, saying plainly that no language model was available. When
-/// no passage shares a word with the question it answers that it does not know, as the system prompt asks.
+/// passages and the question of a <see cref="RagPrompt"/>, picks the passage sharing the most content words with
+/// the question (ties: the retriever's order) and quotes it, saying plainly that no language model was available.
+/// When no passage shares at least a third of the question's content words (date words aside) it answers that it
+/// does not know, as the system prompt asks.
 /// </summary>
 public sealed partial class ExtractiveChatClient : IChatClient
 {
@@ -27,16 +28,20 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var passages = PassageLine().Matches(user).Select(m => (Number: m.Groups["n"].Value, Meta: m.Groups["meta"].Value, Text: m.Groups["text"].Value.Trim())).ToList();
         var q = QuestionLine().Match(user);
         var question = q.Success ? q.Groups["q"].Value : user;
-        var wanted = FrenchTokenizer.Default.Tokenize(question).ToHashSet(StringComparer.Ordinal);
+        // Dates were handled by the retrieval filter: only the other content words have to match.
+        var wanted = FrenchTokenizer.Default.Tokenize(FrenchDates.Parse(question, DateTime.Today.Year).QueryWithoutDate).ToHashSet(StringComparer.Ordinal);
         var best = passages
             .Select((p, i) => (p, i, Overlap: FrenchTokenizer.Default.Tokenize(p.Text).Distinct(StringComparer.Ordinal).Count(wanted.Contains)))
             .OrderByDescending(x => x.Overlap).ThenBy(x => x.i)
             .FirstOrDefault();
-        if (passages.Count == 0 || best.Overlap == 0)
+        if (passages.Count == 0 || best.Overlap < MinimumOverlap(wanted.Count))
             return $"{Disclaimer}\nJe ne sais pas : aucun passage du contexte ne répond à cette question.";
         var meta = best.p.Meta.Length > 0 ? $" ({best.p.Meta})" : "";
         return $"{Disclaimer}\nD'après [{best.p.Number}]{meta} : « {best.p.Text} »";
     }
+
+    /// <summary>Content words a passage must share with the question to be quoted: a third of them, at least one.</summary>
+    public static int MinimumOverlap(int questionWords) => Math.Max(1, (questionWords + 2) / 3);
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)

@@ -54,6 +54,23 @@ public class RagPipelineTests
     }
 
     [Fact]
+    public async Task The_offline_client_does_not_quote_a_passage_sharing_one_word_of_four()
+    {
+        var prices = new Document("p", "Prix de l'immobilier : les prix des logements anciens reculent", new DateOnly(2024, 3, 25));
+        var response = await new ExtractiveChatClient().GetResponseAsync(RagPrompt.Messages("Qui a gagné le prix Nobel de physique ?", [new SearchHit(1, 1, prices)]));
+        Assert.Contains("Je ne sais pas", response.Text);
+    }
+
+    [Fact]
+    public async Task The_offline_client_ignores_date_words_when_matching()
+    {
+        // Counting « printemps » and « 2024 », one shared word of four would not be enough.
+        var flood = new Document("f", "Orages : Clermont-Ferrand inondée en quelques minutes", new DateOnly(2024, 5, 16));
+        var response = await new ExtractiveChatClient().GetResponseAsync(RagPrompt.Messages("Quelle ville a été inondée au printemps 2024 ?", [new SearchHit(1, 1, flood)]));
+        Assert.Contains("« Orages : Clermont-Ferrand inondée", response.Text);
+    }
+
+    [Fact]
     public async Task Streaming_yields_the_same_text_as_the_whole_answer()
     {
         var rag = Offline();
