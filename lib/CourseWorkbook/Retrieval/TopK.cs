@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace CourseWorkbook.Retrieval;
 
@@ -9,6 +10,7 @@ public static class TopK
     /// Indices of the k largest scores, best first (ties: lower index first). Uses a size-k min-heap, so it costs
     /// O(n log k) instead of the O(n log n) of a full sort. Indices the filter rejects are skipped.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: optimised code from the first call
     public static (int Index, float Score)[] Select(ReadOnlySpan<float> scores, int k, Func<int, bool>? include = null)
     {
         if (k <= 0) return [];
@@ -36,6 +38,7 @@ public static class TopK
     /// Brute-force cosine top-k: <paramref name="matrix"/> holds <c>rows × dims</c> L2-normalised vectors, so the
     /// cosine is a dot product (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>, SIMD).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Index, float Score)[] Cosine(ReadOnlySpan<float> matrix, int dims, ReadOnlySpan<float> query, int k, Func<int, bool>? include = null)
     {
         if (query.Length != dims) throw new ArgumentException($"query has {query.Length} dimensions, the matrix {dims}");
