@@ -8,11 +8,12 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="Source">Where the text came from (file name and page for PDF chunks).</param>
 public sealed record Document(string Id, string Text, DateOnly? Date = null, string? Section = null, string? Source = null)
 {
-    /// <summary>One line: id, date and section in brackets, then the text.</summary>
+    /// <summary>One line: id, date and section in brackets, then the text (line breaks shown as spaces).</summary>
     public override string ToString()
     {
         var meta = string.Join(' ', new[] { Date?.ToString("yyyy-MM-dd"), Section, Source }.Where(s => s is not null));
-        return meta.Length == 0 ? $"{Id} {Text}" : $"{Id} [{meta}] {Text}";
+        var text = Text.ReplaceLineEndings(" ");
+        return meta.Length == 0 ? $"{Id} {text}" : $"{Id} [{meta}] {text}";
     }
 }
 

@@ -7,7 +7,7 @@ namespace CourseWorkbook.Retrieval;
 /// <summary>How <see cref="FrenchTokenizer"/> normalises words.</summary>
 /// <param name="StripAccents">é → e, œ → oe: a question typed without accents still matches.</param>
 /// <param name="RemoveStopwords">Drop function words and question words (le, de, quel, combien...).</param>
-/// <param name="LightStemming">Drop a plural s/x and up to two final e (inondées, inondé → inond).</param>
+/// <param name="LightStemming">Drop a plural s/x, the suffixes -ation/-ement, and up to two final e (inondations, inondées → inond).</param>
 public sealed record FrenchTokenizerOptions(bool StripAccents = true, bool RemoveStopwords = true, bool LightStemming = true);
 
 /// <summary>
@@ -67,15 +67,27 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         return sb.ToString().Normalize(NormalizationForm.FormC);
     }
 
-    /// <summary>Very light French stemming for words of 5 letters or more: plural s/x, then up to two final e/é.</summary>
+    /// <summary>
+    /// Light French stemming for words of 5 letters or more: plural s/x, then the noun suffixes -ation and -ement
+    /// when 4 letters remain, then up to two final e/é. So inondation, inondations, inondée and inondé all give
+    /// « inond », débordement and débordé « débord ».
+    /// </summary>
     public static string Stem(string word)
     {
         if (word.Length < 5 || char.IsDigit(word[0])) return word;
         var end = word.Length;
         if (word[end - 1] is 's' or 'x') end--;
+        foreach (var suffix in NounSuffixes)
+            if (end - suffix.Length >= 4 && word.AsSpan(0, end).EndsWith(suffix, StringComparison.Ordinal))
+            {
+                end -= suffix.Length;
+                break;
+            }
         for (var i = 0; i < 2 && end > 4 && word[end - 1] is 'e' or 'é'; i++) end--;
         return word[..end];
     }
+
+    private static readonly string[] NounSuffixes = ["ation", "ement"];
 
     /// <summary>Whether a lower-case word is a stopword, with or without its accents (« a », « été », « ete »).</summary>
     public static bool IsStopword(string word) => Stopwords.Contains(word) || StopwordsWithoutAccents.Contains(RemoveAccents(word));

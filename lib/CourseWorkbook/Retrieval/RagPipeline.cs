@@ -10,7 +10,7 @@ public static class RagPrompt
 {
     /// <summary>The course's instruction, in French like the corpus: answer only from the context, say you don't know otherwise.</summary>
     public const string System =
-        "Tu réponds à des questions sur l'actualité à partir de titres de presse. Réponds uniquement à partir du contexte " +
+        "Tu réponds à des questions à partir des passages numérotés du contexte. Réponds uniquement à partir du contexte " +
         "fourni. Si le contexte ne contient pas la réponse, dis que tu ne sais pas. Réponds en français, en une ou deux " +
         "phrases, et cite entre crochets le numéro des passages utilisés.";
 
@@ -109,8 +109,16 @@ public sealed record RagBackends(OllamaStatus Ollama, IEmbeddingGenerator<string
     /// <summary>Model behind the chat client.</summary>
     public string ChatModel => Chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? Chat.GetType().Name;
 
-    /// <summary>The probe's message, then the embedder and chat model chosen.</summary>
-    public override string ToString() => $"{Ollama.Message}\nEmbeddings: {EmbedderId}\nAnswers: {ChatModel}";
+    /// <summary>
+    /// The embedder for another set of documents (the PDF exercise): Ollama's model embeds anything, but the
+    /// offline LSA model only knows the vocabulary it was fitted on, so it is fitted again on these documents.
+    /// </summary>
+    public IEmbeddingGenerator<string, Embedding<float>> EmbedderFor(IReadOnlyList<Document> documents) =>
+        Embedder is LsaEmbedder lsa ? LsaEmbedder.Fit(documents.Select(d => d.Text), lsa.Options) : Embedder;
+
+    /// <summary>Whether Ollama answered, then the embedder and chat model chosen (the full message was printed by the probe).</summary>
+    public override string ToString() =>
+        $"Ollama: {(Ollama.Reachable ? $"reachable at {Ollama.Host}" : $"not reachable at {Ollama.Host}")}\nEmbeddings: {EmbedderId}\nAnswers: {ChatModel}";
 
     /// <inheritdoc />
     public void Dispose()
