@@ -12,7 +12,7 @@ public enum ChatBehaviour
     /// <summary>Streams the answer in pieces, then a done line.</summary>
     Normal,
 
-    /// <summary>Streams two pieces, then drops the connection (no end of the chunked body).</summary>
+    /// <summary>Streams two pieces, then closes the connection in the middle of the chunked body.</summary>
     CutMidStream,
 
     /// <summary>Streams two pieces, then sends nothing more until the server is disposed.</summary>
@@ -164,7 +164,9 @@ internal sealed class FakeOllamaServer : IAsyncDisposable
                 switch (Chat)
                 {
                     case ChatBehaviour.CutMidStream:
-                        client_abort(stream);
+                        // FIN after the data already sent (not a reset, which could discard it): the client reads
+                        // both pieces, then the body ends before its last chunk.
+                        stream.Socket.Shutdown(SocketShutdown.Send);
                         return;
                     case ChatBehaviour.StallMidStream:
                         await Task.Delay(Timeout.Infinite, stop.Token);
@@ -178,8 +180,6 @@ internal sealed class FakeOllamaServer : IAsyncDisposable
         }
         await WriteChunk(stream, Piece("", true) + "\n");
         await WriteRaw(stream, "0\r\n\r\n");
-
-        static void client_abort(NetworkStream s) => s.Socket.Close(0); // reset: the body ends mid-chunk
     }
 
     private static async Task<(string Method, string Path, string Body)> ReadRequest(NetworkStream stream)

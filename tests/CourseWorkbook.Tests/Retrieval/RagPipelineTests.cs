@@ -94,6 +94,33 @@ public class RagPipelineTests
     }
 
     [Fact]
+    public async Task Similarity_table_lists_every_pair_most_similar_first()
+    {
+        var embedder = new CountingEmbedder();
+        var rows = await Embedders.CompareAsync(embedder, "a", "b", "c");
+        Assert.Equal(3, rows.Count);
+        Assert.True(rows[0].Cosine >= rows[1].Cosine && rows[1].Cosine >= rows[2].Cosine);
+        var ab = rows.Single(r => r.A == "a" && r.B == "b");
+        Assert.Equal(Vectors.Cosine(CountingEmbedder.VectorOf("a", 8), CountingEmbedder.VectorOf("b", 8)), ab.Cosine, 5);
+    }
+
+    [Fact]
+    public void Another_domain_gets_a_refitted_offline_embedder_but_the_same_ollama_one()
+    {
+        var lsa = LsaEmbedder.Fit(Docs.Select(d => d.Text), new LsaOptions(Dimensions: 3));
+        using var offline = new RagBackends(Offline(), lsa, new ExtractiveChatClient());
+        Document[] rules = [new("r1", "Les DVD se prêtent une semaine"), new("r2", "Les livres se prêtent trois semaines")];
+        var refit = Assert.IsType<LsaEmbedder>(offline.EmbedderFor(rules));
+        Assert.NotEqual(lsa.ModelId, refit.ModelId);
+
+        var other = new CountingEmbedder();
+        using var online = new RagBackends(Offline() with { Reachable = true }, other, new ExtractiveChatClient());
+        Assert.Same(other, online.EmbedderFor(rules));
+
+        static OllamaStatus Offline() => new("http://127.0.0.1:1", false, [], "e", "c", false, false, "offline");
+    }
+
+    [Fact]
     public void Latency_benchmark_returns_one_row_per_size()
     {
         var rows = VectorSearchBenchmark.Run([50, 200], dimensions: 16, queries: 5);
