@@ -18,15 +18,15 @@ public sealed record SearchLatency(int Vectors, int Dimensions, double MedianMs,
 /// Measures what brute-force cosine search costs, to see when a real vector index is needed. The cost is one dot
 /// product per stored vector: linear in N and in the dimension, and memory-bound once the matrix outgrows the CPU
 /// caches (each query reads all N × 384 × 4 bytes).
-/// <para>Measured on the course machine (2 shared cores, busy: load average 8–11; one thread; 384 dims; top-10;
-/// median and p90 of 50 queries after warm-up):</para>
+/// <para>Measured on the course machine (2 cores shared with other builds, load average 9–10; one thread;
+/// 384 dims; top-10; median and p90 of 50 queries after warm-up):</para>
 /// <code>
-///         N   median      p90     memory
-///     1 000   0.05 ms   0.06 ms     1.5 MB
-///    10 000   0.9 ms    9.7 ms     15 MB
-///   100 000  14.7 ms   18.8 ms    147 MB
-///   300 000  40.8 ms   45.7 ms    440 MB
-/// 1 000 000   120 ms    142 ms    1.5 GB
+///         N     median      p90     memory
+///     1 000    0.06 ms   0.07 ms     1.5 MB
+///    10 000    0.62 ms   1.7 ms      15 MB
+///   100 000   12.0 ms   12.5 ms     147 MB
+///   300 000   27.6 ms   28.6 ms     440 MB
+/// 1 000 000    123 ms    135 ms     1.5 GB
 /// </code>
 /// <para>
 /// So brute force is the right tool for this practical (661 headlines: microseconds) and stays interactive up to

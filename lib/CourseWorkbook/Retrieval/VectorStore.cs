@@ -61,7 +61,7 @@ public static class Embedders
 /// its path and byte offset (<see cref="Load"/>) or is rebuilt with a warning (<see cref="Open(string, string, Action{string})"/>).
 /// <para>
 /// Search cost is one dot product per stored vector (<see cref="VectorSearchBenchmark"/> has the measured table):
-/// about 15 ms per query for 100 000 vectors of 384 dimensions on one core, 120 ms for a million. Beyond about
+/// about 12 ms per query for 100 000 vectors of 384 dimensions on one core, 120 ms for a million. Beyond about
 /// 100 000 vectors, or under many queries per second, an approximate nearest-neighbour index (HNSW, IVF) is needed.
 /// </para>
 /// </summary>
