@@ -27,13 +27,14 @@ public sealed record OllamaSettings
     /// <summary>Longest silence allowed between two pieces of a streamed answer.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Adds the scheme and default port Ollama's own client assumes: <c>myhost</c> → <c>http://myhost:11434</c>.</summary>
+    /// <summary>Adds the scheme and port Ollama's own client assumes: <c>myhost</c> → <c>http://myhost:11434</c> (https: 443).</summary>
     public static string NormalizeHost(string? host)
     {
         host = string.IsNullOrWhiteSpace(host) ? "http://localhost:11434" : host.Trim().TrimEnd('/');
         if (!host.Contains("://", StringComparison.Ordinal)) host = "http://" + host;
         var uri = new Uri(host);
-        var port = uri.IsDefaultPort && !host[(host.IndexOf("://", StringComparison.Ordinal) + 3)..].Contains(':') ? 11434 : uri.Port;
+        var authority = host[(host.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/')[0];
+        var port = authority.Contains(':') ? uri.Port : uri.Scheme == "https" ? 443 : 11434;
         return $"{uri.Scheme}://{uri.Host}:{port}{uri.AbsolutePath.TrimEnd('/')}";
     }
 }

@@ -237,7 +237,8 @@ public class OllamaTests
     [InlineData("myhost", "http://myhost:11434")]
     [InlineData("0.0.0.0:8080", "http://0.0.0.0:8080")]
     [InlineData("http://gpu-box:11434/", "http://gpu-box:11434")]
-    [InlineData("https://ollama.example", "https://ollama.example:11434")]
+    [InlineData("https://ollama.example", "https://ollama.example:443")]
+    [InlineData("https://ollama.example:8443/base/", "https://ollama.example:8443/base")]
     public void Host_from_the_environment_gets_scheme_and_port(string? raw, string expected) => Assert.Equal(expected, OllamaSettings.NormalizeHost(raw));
 
     [Fact]
