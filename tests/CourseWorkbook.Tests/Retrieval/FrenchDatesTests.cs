@@ -15,6 +15,8 @@ public class FrenchDatesTests
     [InlineData("Neige pendant l'hiver 2023-2024 ?", "2023-12-01..2024-02-29", "pendant l'hiver 2023-2024")]
     [InlineData("Que s'est-il passé début 2024 ?", "2024-01-01..2024-03-31", "début 2024")]
     [InlineData("Et fin 2024 ?", "2024-10-01..2024-12-31", "fin 2024")]
+    [InlineData("Quels festivals à la mi-2024 ?", "2024-05-01..2024-08-31", "mi-2024")]
+    [InlineData("Quelles grèves en début d'année ?", "2024-01-01..2024-03-31", "en début d'année")]
     [InlineData("Quels vignobles ont souffert fin avril ?", "2024-04-21..2024-04-30", "fin avril")]
     [InlineData("Qui a gagné mi-juillet ?", "2024-07-11..2024-07-20", "mi-juillet")]
     [InlineData("Que s'est-il passé le 14 mars ?", "2024-03-14..2024-03-14", "le 14 mars")]
