@@ -1,0 +1,68 @@
+namespace CourseWorkbook.Retrieval;
+
+/// <summary>Where practical 01's files live: data/rag/ in the repository, found from the current directory upwards.</summary>
+public static class RagData
+{
+    /// <summary>The data/rag folder (searched upwards from the current directory, then from the library's folder).</summary>
+    public static string Directory => directory ??= Locate();
+
+    /// <summary>The 661 fictional 2024 headlines.</summary>
+    public static string HeadlinesPath => Path.Combine(Directory, "headlines.jsonl");
+
+    /// <summary>The evaluation questions.</summary>
+    public static string QuestionsPath => Path.Combine(Directory, "questions.jsonl");
+
+    /// <summary>The five extra questions of the "invent 5 questions" exercise.</summary>
+    public static string ExerciseQuestionsPath => Path.Combine(Directory, "questions-exercise.jsonl");
+
+    /// <summary>The plain-text source of the "another domain" exercise (a fictional library rulebook).</summary>
+    public static string RulebookTextPath => Path.Combine(Directory, "reglement-mediatheque.txt");
+
+    /// <summary>data/rag/.cache: vector stores and generated files (ignored by git).</summary>
+    public static string CacheDirectory
+    {
+        get
+        {
+            var path = Path.Combine(Directory, ".cache");
+            System.IO.Directory.CreateDirectory(path);
+            return path;
+        }
+    }
+
+    /// <summary>The store file for an embedder id, e.g. <c>.cache/vectors-ollama-nextfire-paraphrase-multilingual-minilm.cwvs</c>.</summary>
+    public static string StorePath(string embedderId)
+    {
+        var safe = new string(embedderId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-').ToArray());
+        return Path.Combine(CacheDirectory, $"vectors-{safe}.cwvs");
+    }
+
+    /// <summary>
+    /// The rulebook as a PDF in the cache (written from <see cref="RulebookTextPath"/> when missing or older): the
+    /// input of the "another domain from PDFs" exercise. First line: title; lines starting with "# ": headings.
+    /// </summary>
+    public static string RulebookPdf()
+    {
+        var pdf = Path.Combine(CacheDirectory, "reglement-mediatheque.pdf");
+        if (!File.Exists(pdf) || File.GetLastWriteTimeUtc(pdf) < File.GetLastWriteTimeUtc(RulebookTextPath))
+        {
+            var lines = File.ReadAllLines(RulebookTextPath).Where(l => l.Trim().Length > 0).ToList();
+            PdfText.WriteSimplePdf(pdf, lines[0], lines.Skip(1));
+        }
+        return pdf;
+    }
+
+    private static string? directory;
+
+    private static string Locate()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "data", "rag");
+                if (File.Exists(Path.Combine(candidate, "headlines.jsonl"))) return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above {Environment.CurrentDirectory}");
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace CourseWorkbook.Retrieval;
+
+/// <summary>Which filter each question is searched with during an evaluation.</summary>
+public enum FilterMode
+{
+    /// <summary>No filter: the question as typed, left to similarity alone (the TP's first version).</summary>
+    None,
+
+    /// <summary>The gold filter written with each question: measures the retriever alone.</summary>
+    Gold,
+
+    /// <summary>The filter <see cref="QueryPlanner"/> derives from the question text: the end-to-end number.</summary>
+    Parsed,
+}
+
+/// <summary>Retrieval quality of one retriever on a question set.</summary>
+/// <param name="Retriever">The retriever's name.</param>
+/// <param name="Filters">Which filters the questions were searched with.</param>
+/// <param name="Questions">Number of questions.</param>
+/// <param name="RecallAt1">Share of questions with a relevant document ranked first.</param>
+/// <param name="RecallAt5">Share of questions with a relevant document in the top 5 (what a 5-passage prompt sees).</param>
+/// <param name="RecallAt10">Share of questions with a relevant document in the top 10.</param>
+/// <param name="Mrr">Mean reciprocal rank of the first relevant document (0 when it is not in the top 10).</param>
+/// <param name="MsPerQuery">Mean wall time per question, query embedding included.</param>
+public sealed record RetrievalScore(string Retriever, FilterMode Filters, int Questions, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, double MsPerQuery)
+{
+    /// <summary>One line with the four metrics.</summary>
+    public override string ToString() =>
+        $"{Retriever} ({Filters} filters, {Questions} questions): R@1 {RecallAt1:0.000}  R@5 {RecallAt5:0.000}  R@10 {RecallAt10:0.000}  MRR {Mrr:0.000}  {MsPerQuery:0.0} ms/q";
+}
+
+/// <summary>How one question fared: the rank of its first relevant document (null: not in the top 10) and the top hit.</summary>
+public sealed record QuestionOutcome(string Id, string Question, string Filter, int? Rank, string TopHit)
+{
+    /// <summary>One line: id, rank, question, top hit.</summary>
+    public override string ToString() => $"{Id} rank {(Rank?.ToString() ?? "-")}: {Question} → {TopHit}";
+}
+
+/// <summary>
+/// Recall@k and MRR of retrievers on a question set. Recall@k follows the RAG convention (as in DPR): a question
+/// counts as found when at least one of its relevant documents is in the top k, since one passage is enough to
+/// answer. Most RAG failures come from the retriever: measure it before blaming the model.
+/// </summary>
+public static class RetrievalEvaluation
+{
+    /// <summary>Depth of the rankings evaluated (recall@10, MRR@10).</summary>
+    public const int Depth = 10;
+
+    /// <summary>Metrics from rankings already computed: each item is (ranked ids, relevant ids).</summary>
+    public static RetrievalScore Score(string retriever, FilterMode filters, IEnumerable<(IReadOnlyList<string> Ranked, IReadOnlyCollection<string> Relevant)> results, double msPerQuery = 0)
+    {
+        int n = 0, at1 = 0, at5 = 0, at10 = 0;
+        double reciprocal = 0;
+        foreach (var (ranked, relevant) in results)
+        {
+            n++;
+            var rank = FirstRelevantRank(ranked, relevant);
+            if (rank is null) continue;
+            if (rank <= 1) at1++;
+            if (rank <= 5) at5++;
+            if (rank <= 10) at10++;
+            reciprocal += 1.0 / rank.Value;
+        }
+        return n == 0
+            ? new RetrievalScore(retriever, filters, 0, 0, 0, 0, 0, msPerQuery)
+            : new RetrievalScore(retriever, filters, n, (double)at1 / n, (double)at5 / n, (double)at10 / n, reciprocal / n, msPerQuery);
+    }
+
+    /// <summary>1-based rank of the first relevant id within the first <see cref="Depth"/> ranked ids, else null.</summary>
+    public static int? FirstRelevantRank(IReadOnlyList<string> ranked, IReadOnlyCollection<string> relevant)
+    {
+        for (var i = 0; i < Math.Min(Depth, ranked.Count); i++)
+            if (relevant.Contains(ranked[i])) return i + 1;
+        return null;
+    }
+
+    /// <summary>The plan a question is searched with under a filter mode.</summary>
+    public static QueryPlan PlanFor(RagQuestion question, FilterMode mode, DateRange? corpusSpan) => mode switch
+    {
+        FilterMode.None => new QueryPlan(question.Question, question.Question, SearchFilter.None),
+        FilterMode.Parsed => QueryPlanner.Plan(question.Question, corpusSpan),
+        _ => QueryPlanner.Plan(question.Question, corpusSpan) with { Filter = question.GoldFilter },
+    };
+
+    /// <summary>Runs every question through the retriever and scores the rankings.</summary>
+    public static async Task<RetrievalScore> EvaluateAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
+        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var outcomes = await RankAllAsync(retriever, questions, mode, corpusSpan, cancellationToken).ConfigureAwait(false);
+        var ms = questions.Count == 0 ? 0 : clock.Elapsed.TotalMilliseconds / questions.Count;
+        return Score(retriever.Name, mode, outcomes.Select(o => (o.Ranked, (IReadOnlyCollection<string>)o.Question.Relevant)), ms);
+    }
+
+    /// <summary>One row per retriever, same questions and filters: the table to compare them.</summary>
+    public static async Task<IReadOnlyList<RetrievalScore>> CompareAsync(IReadOnlyList<RagQuestion> questions, FilterMode mode,
+        DateRange? corpusSpan, params IRetriever[] retrievers)
+    {
+        var rows = new List<RetrievalScore>();
+        foreach (var r in retrievers) rows.Add(await EvaluateAsync(r, questions, mode, corpusSpan).ConfigureAwait(false));
+        return rows;
+    }
+
+    /// <summary>Per-question outcomes, worst first: where the retriever fails and what it returned instead.</summary>
+    public static async Task<IReadOnlyList<QuestionOutcome>> OutcomesAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
+        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default)
+    {
+        var ranked = await RankAllAsync(retriever, questions, mode, corpusSpan, cancellationToken).ConfigureAwait(false);
+        return ranked
+            .Select(o => new QuestionOutcome(o.Question.Id, o.Question.Question, o.Plan.Filter.ToString(),
+                FirstRelevantRank(o.Ranked, o.Question.Relevant), o.Top?.ToString() ?? "(nothing)"))
+            .OrderByDescending(o => o.Rank ?? int.MaxValue).ThenBy(o => o.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static async Task<List<(RagQuestion Question, QueryPlan Plan, IReadOnlyList<string> Ranked, Document? Top)>> RankAllAsync(
+        IRetriever retriever, IReadOnlyList<RagQuestion> questions, FilterMode mode, DateRange? corpusSpan, CancellationToken cancellationToken)
+    {
+        var results = new List<(RagQuestion, QueryPlan, IReadOnlyList<string>, Document?)>();
+        foreach (var q in questions)
+        {
+            var plan = PlanFor(q, mode, corpusSpan);
+            var hits = await retriever.SearchAsync(plan.SearchText, Depth, plan.Filter, cancellationToken).ConfigureAwait(false);
+            results.Add((q, plan, hits.Select(h => h.Document.Id).ToList(), hits.FirstOrDefault()?.Document));
+        }
+        return results;
+    }
+}

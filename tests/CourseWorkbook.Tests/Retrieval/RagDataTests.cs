@@ -1,0 +1,61 @@
+using CourseWorkbook.Retrieval;
+
+namespace CourseWorkbook.Tests.Retrieval;
+
+public class RagDataTests
+{
+    private static readonly IReadOnlyList<Document> Headlines = Corpus.LoadHeadlines(RagData.HeadlinesPath);
+
+    [Fact]
+    public void The_corpus_has_at_least_600_unique_dated_headlines_across_2024()
+    {
+        Assert.True(Headlines.Count >= 600, $"{Headlines.Count} headlines");
+        Assert.Equal(Headlines.Count, Headlines.Select(h => h.Id).Distinct().Count());
+        Assert.Equal(Headlines.Count, Headlines.Select(h => h.Text).Distinct().Count());
+        Assert.All(Headlines, h => Assert.Equal(2024, h.Date?.Year));
+        Assert.Equal(12, Headlines.Select(h => h.Date!.Value.Month).Distinct().Count());
+        Assert.Equal(["culture", "économie", "météo", "politique", "sciences", "société", "sport"], Headlines.Select(h => h.Section!).Distinct().Order());
+        Assert.All(Headlines.GroupBy(h => h.Date!.Value.Month), month => Assert.True(month.Count() >= 40, $"month {month.Key}"));
+    }
+
+    [Fact]
+    public void Questions_point_at_existing_headlines_that_pass_their_filters()
+    {
+        var questions = QuestionSet.Load(RagData.QuestionsPath);
+        var exercise = QuestionSet.Load(RagData.ExerciseQuestionsPath);
+
+        Assert.True(questions.Count >= 40);
+        Assert.Equal(5, exercise.Count);
+        Assert.True(questions.Count(q => q.Dates is not null) >= 8);
+        Assert.Empty(QuestionSet.Validate(questions.Concat(exercise), Headlines));
+        Assert.Equal(questions.Count + 5, questions.Concat(exercise).Select(q => q.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void The_date_parser_recovers_every_gold_date_filter()
+    {
+        var span = Corpus.Span(Headlines);
+        var disagreements = QuestionSet.Load(RagData.QuestionsPath)
+            .Where(q => QueryPlanner.Plan(q.Question, span).Filter.Dates != q.Dates)
+            .Select(q => $"{q.Id}: parsed {QueryPlanner.Plan(q.Question, span).Filter.Dates}, gold {q.Dates}");
+        Assert.Empty(disagreements);
+    }
+
+    [Fact]
+    public void Describe_counts_sections_and_total()
+    {
+        var rows = Corpus.Describe(Headlines);
+        Assert.Equal("total", rows[^1].Section);
+        Assert.Equal(Headlines.Count, rows[^1].Documents);
+        Assert.Equal(Headlines.Count, rows.Take(rows.Count - 1).Sum(r => r.Documents));
+    }
+
+    [Fact]
+    public void A_malformed_line_is_reported_with_file_and_line()
+    {
+        using var dir = new TempDir();
+        File.WriteAllLines(dir.File("bad.jsonl"), ["{\"id\":\"a\",\"date\":\"2024-01-01\",\"section\":\"x\",\"text\":\"ok\"}", "{\"id\":\"b\",\"date\":\"01/02/2024\",\"text\":\"t\"}"]);
+        var e = Assert.Throws<FormatException>(() => Corpus.LoadHeadlines(dir.File("bad.jsonl")));
+        Assert.Contains("bad.jsonl:2", e.Message);
+    }
+}
