@@ -30,7 +30,7 @@ public static class Workbook
             Formatters.Register();
             formattersRegistered = true;
         }
-        var ollama = probeOllama ? OllamaProbe.Probe() : null;
+        var ollama = probeOllama ? Task.Run(() => Ollama.ProbeAsync()).GetAwaiter().GetResult() : null;
         return new EnvironmentReport(
             Host: Host.Kind.ToString(),
             Runtime: $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.RuntimeIdentifier})",
@@ -39,7 +39,9 @@ public static class Workbook
             NativeNote: native.PatchedGlibcxx ? $"libstdc++ lacks {TorchRuntime.HarmlessGlibcxxVersion}: loaded a weak-patched copy of LibTorchSharp" : "natives loaded as shipped",
             Threads: $"{torch.get_num_threads()} torch thread(s) on {Environment.ProcessorCount} core(s)",
             Seed: seed,
-            Ollama: ollama?.ToString() ?? "not probed",
+            Ollama: ollama is null ? "not probed" : ollama.Reachable
+                ? $"reachable at {ollama.Host}: {(ollama.Models.Count == 0 ? "no models pulled" : string.Join(", ", ollama.Models))}"
+                : ollama.Message,
             OllamaReachable: ollama?.Reachable ?? false,
             ModelsFolder: ModelFolders.Locate() ?? "(none: set COURSEWORKBOOK_MODELS)",
             Models: ModelFolders.List());

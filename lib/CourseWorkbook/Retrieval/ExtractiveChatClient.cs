@@ -1,3 +1,4 @@
+using CourseWorkbook.Runtime;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;

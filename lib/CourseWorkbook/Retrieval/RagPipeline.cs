@@ -1,3 +1,4 @@
+using CourseWorkbook.Runtime;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;

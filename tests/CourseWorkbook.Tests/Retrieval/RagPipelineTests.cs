@@ -1,3 +1,4 @@
+using CourseWorkbook.Runtime;
 using System.Text;
 using CourseWorkbook.Retrieval;
 using Microsoft.Extensions.AI;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OllamaSharp;
 
-namespace CourseWorkbook.Retrieval;
+namespace CourseWorkbook.Runtime;
 
 /// <summary>Where Ollama is, which models to use, and how long to wait for it.</summary>
 public sealed record OllamaSettings
@@ -101,7 +101,7 @@ public static class Ollama
         bool hasEmbed = Has(models, settings.EmbeddingModel), hasChat = Has(models, settings.ChatModel);
         string message;
         if (problem is not null)
-            message = $"Ollama not reachable at {settings.Host} ({problem}): using the offline path (BM25 + LSA embeddings, extractive answers).";
+            message = $"Ollama not reachable at {settings.Host} ({problem}): using the offline path.";
         else if (hasEmbed && hasChat)
             message = $"Ollama reachable at {settings.Host}: embeddings from {settings.EmbeddingModel}, answers from {settings.ChatModel}.";
         else
