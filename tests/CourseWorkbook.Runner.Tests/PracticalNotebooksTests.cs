@@ -9,46 +9,25 @@ namespace CourseWorkbook.Runner.Tests;
 /// </summary>
 public class PracticalNotebooksTests
 {
-    /// <summary>Expected ranges of the published results, per notebook. A notebook that runs but teaches nothing fails here.</summary>
-    static readonly Dictionary<string, (string Name, double Min, double Max)[]> Expectations = new()
+    /// <summary>What a notebook must publish: Practicals/&lt;notebook&gt;.expected.json holds the range of each result and
+    /// the relations between results that the lesson claims. A notebook that runs but teaches nothing fails here.</summary>
+    sealed record Expected(Dictionary<string, (double Min, double Max)> Ranges, List<(string Larger, string Smaller, double Tolerance)> Orderings)
     {
-        ["03-triplet-loss.dib"] =
-        [
-            // A linear map of the line cannot fold class 0's two modes together: the loss stalls well above zero…
-            ("linear_final_loss", 0.3, 1.5),
-            ("linear_loss", 0.45, 0.8),
-            ("linear_loss_floor", 0.45, 0.75),
-            ("linear_weight_norm", 0.5, 2.5),
-            ("linear_triplets_satisfied", 0.5, 0.9),
-            // …while the MLP satisfies (almost) every triplet.
-            ("mlp_final_loss", 0.0, 0.05),
-            ("mlp_triplets_satisfied", 0.97, 1.0),
-            ("linear_knn_accuracy", 0.9, 1.0),
-            ("mlp_knn_accuracy", 0.95, 1.0),
-            ("linear_centroid_accuracy", 0.0, 0.85),
-            ("mlp_centroid_accuracy", 0.95, 1.0),
-            ("cross_entropy_knn_accuracy", 0.7, 1.0),
-            ("siamese_knn_accuracy", 0.8, 1.0),
-            ("triplet_knn_accuracy", 0.8, 1.0),
-            ("cross_entropy_ratio", 1.0, 100),
-            ("siamese_ratio", 1.0, 100),
-            ("triplet_ratio", 1.0, 100),
-        ],
-    };
-
-    /// <summary>Relations between results that the lesson claims: Larger > Smaller − Tolerance.</summary>
-    static readonly Dictionary<string, (string Larger, string Smaller, double Tolerance)[]> Orderings = new()
-    {
-        ["03-triplet-loss.dib"] =
-        [
-            ("linear_final_loss", "mlp_final_loss", 0),
-            // The trained linear map cannot beat the best linear map (up to the scan's grid step of 0.01 in ‖W‖).
-            ("linear_loss", "linear_loss_floor", 0.005),
-            ("mlp_centroid_accuracy", "linear_centroid_accuracy", 0),
-            ("siamese_ratio", "cross_entropy_ratio", 0),
-            ("triplet_ratio", "cross_entropy_ratio", 0),
-        ],
-    };
+        public static Expected Load(string notebook)
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "Practicals", Path.ChangeExtension(notebook, ".expected.json"));
+            Assert.True(File.Exists(path), $"{notebook} has no expected results: add {Path.GetFileName(path)} to tests/CourseWorkbook.Runner.Tests/Practicals/");
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var ranges = doc.RootElement.GetProperty("ranges").EnumerateObject()
+                .ToDictionary(p => p.Name, p => (p.Value[0].GetDouble(), p.Value[1].GetDouble()));
+            var orderings = doc.RootElement.TryGetProperty("orderings", out var o)
+                ? o.EnumerateArray().Select(e => (e.GetProperty("larger").GetString()!, e.GetProperty("smaller").GetString()!,
+                    e.TryGetProperty("tolerance", out var t) ? t.GetDouble() : 0)).ToList()
+                : [];
+            Assert.NotEmpty(ranges);
+            return new Expected(ranges, orderings);
+        }
+    }
 
     public static TheoryData<string> Notebooks()
     {
@@ -62,7 +41,7 @@ public class PracticalNotebooksTests
     [MemberData(nameof(Notebooks))]
     public void Notebook_runs_headless_and_publishes_results_in_range(string notebook)
     {
-        Assert.True(Expectations.ContainsKey(notebook), $"{notebook} has no expected results: add them to {nameof(PracticalNotebooksTests)}");
+        var expected = Expected.Load(notebook);
         var output = Path.Combine(Path.GetTempPath(), "cw-practical-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -74,14 +53,14 @@ public class PracticalNotebooksTests
             Assert.Equal("passed", entry.GetProperty("status").GetString());
             var results = entry.GetProperty("results");
             var failures = new List<string>();
-            foreach (var (name, min, max) in Expectations[notebook])
+            foreach (var (name, (min, max)) in expected.Ranges)
             {
                 if (!results.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number)
                     failures.Add($"{name}: not published");
                 else if (value.GetDouble() is var v && (v < min || v > max))
                     failures.Add($"{name} = {v} outside [{min}, {max}]");
             }
-            foreach (var (larger, smaller, tolerance) in Orderings.GetValueOrDefault(notebook, []))
+            foreach (var (larger, smaller, tolerance) in expected.Orderings)
                 if (results.TryGetProperty(larger, out var l) && results.TryGetProperty(smaller, out var s) && !(l.GetDouble() > s.GetDouble() - tolerance))
                     failures.Add($"expected {larger} ({l.GetDouble()}) > {smaller} ({s.GetDouble()}){(tolerance > 0 ? $" − {tolerance}" : "")}");
             Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
