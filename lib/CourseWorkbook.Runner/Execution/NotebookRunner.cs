@@ -172,7 +172,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         cell.Status = status;
         cell.Seconds = seconds;
         var line = $"  cell {cell.Index,3} {cell.Kind,-8} {seconds,7:0.00} s  {status}";
-        if (cell.CompileMs is { } c && cell.RunMs is { } r)
+        if (cell.CompileMs is { } c and > 0 && cell.RunMs is { } r)
             line += $"  (compile {c:0} ms, run {r:0} ms{(cell.RestoreMs > 0 ? $", restore {cell.RestoreMs:0} ms" : "")})";
         progress.WriteLine(line);
     }

@@ -49,6 +49,8 @@ public static class Worker
         ThreadPool.SetMinThreads(Math.Max(8, Environment.ProcessorCount * 2), Math.Max(8, Environment.ProcessorCount * 2));
         using var events = new WorkerEventWriter(WorkerEventWriter.OpenProtocolStream());
         using var capture = new OutputCapture(events);
+        // Environment.Exit in a cell ends the process; send what the cell printed before it goes.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => capture.Flush();
         Console.SetOut(capture.CreateWriter("stdout"));
         Console.SetError(capture.CreateWriter("stderr"));
 
