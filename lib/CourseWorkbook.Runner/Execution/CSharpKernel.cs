@@ -62,6 +62,9 @@ public sealed class CSharpKernel
         return done.Task;
     }
 
+    /// <summary>Completes when the background warm-up has finished.</summary>
+    public Task WarmUpTask => _warmUp;
+
     /// <summary>Milliseconds the background warm-up took (options, first compile, first run).</summary>
     public double WarmUpMs { get; private set; }
 

@@ -8,11 +8,16 @@ namespace CourseWorkbook.Runner.Execution;
 
 /// <summary>
 /// Runs one notebook in a worker process (the runner itself with the hidden "worker" verb), reads its events,
-/// and enforces the per-cell timeout by killing the worker's process tree.
+/// and enforces the per-cell timeout by killing the worker's process tree. Until the worker's Roslyn warm-up has
+/// finished (its "warm" event) the clock allows <see cref="StartupAllowance"/> (or the cell timeout if longer); from
+/// then on each cell gets the cell timeout, counted from when the worker takes it or from the warm-up's end.
 /// </summary>
 public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<string, string> parameters, TextWriter progress)
 {
     private const int StderrTailLines = 40;
+
+    /// <summary>How long a worker may take to start before its first cell.</summary>
+    public static readonly TimeSpan StartupAllowance = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs the notebook; <paramref name="outputDirectory"/> is the folder for its artifacts.</summary>
     public async Task RunAsync(NotebookRecord notebook, string outputDirectory)
@@ -38,13 +43,17 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         });
 
         CellRecord? current = null;
-        var cellClock = Stopwatch.StartNew();
+        var cellClock = Stopwatch.StartNew(); // time counted against the timeout
+        var cellWall = Stopwatch.StartNew();  // time since the current cell started
+        var startupBudget = cellTimeout > StartupAllowance ? cellTimeout : StartupAllowance;
+        var budget = startupBudget;
+        var warmed = false;
         var executionCount = 0;
         var done = false;
         var displays = new Dictionary<string, DataOutput>();
         while (!done)
         {
-            var remaining = cellTimeout - cellClock.Elapsed;
+            var remaining = budget - cellClock.Elapsed;
             string line;
             try
             {
@@ -58,7 +67,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
                 if (cell is not null)
                 {
                     cell.ExecutionCount ??= ++executionCount;
-                    Finish(cell, CellStatus.Timeout, cellClock.Elapsed.TotalSeconds);
+                    Finish(cell, CellStatus.Timeout, cellWall.Elapsed.TotalSeconds);
                     cell.Error = $"timed out after {FormatSeconds(cellTimeout.TotalSeconds)} s";
                     cell.Outputs.Add(new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
                 }
@@ -76,7 +85,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
                 if (cell is not null)
                 {
                     cell.ExecutionCount ??= ++executionCount;
-                    Finish(cell, CellStatus.Failed, cellClock.Elapsed.TotalSeconds);
+                    Finish(cell, CellStatus.Failed, cellWall.Elapsed.TotalSeconds);
                     var exitCode = process.HasExited ? process.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
                     cell.Error = $"WorkerCrashed: the worker process exited with code {exitCode} during this cell"
                         + (tail.Length > 0 ? $"; stderr tail:\n{tail}" : "");
@@ -94,10 +103,17 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
                 case WorkerEvent.Ready:
                     notebook.WorkerStartMs = total.Elapsed.TotalMilliseconds;
                     break;
+                case WorkerEvent.Warm:
+                    warmed = true;
+                    budget = cellTimeout;
+                    cellClock.Restart();
+                    break;
                 case WorkerEvent.Start:
                     current = Cell(notebook, e);
                     current.ExecutionCount = ++executionCount;
                     cellClock.Restart();
+                    cellWall.Restart();
+                    budget = warmed ? cellTimeout : startupBudget;
                     break;
                 case WorkerEvent.Stream:
                     AppendStream(Cell(notebook, e), e.GetProperty("name").GetString()!, e.GetProperty("text").GetString()!);
@@ -149,6 +165,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
                     Finish(cell, e.GetProperty("status").GetString()!, e.GetProperty("wallMs").GetDouble() / 1000);
                     current = null;
                     cellClock.Restart();
+                    budget = warmed ? cellTimeout : startupBudget;
                     break;
                 }
                 case WorkerEvent.Done:

@@ -70,6 +70,8 @@ public static class Worker
         var sources = new List<string>();
 
         events.Write(WorkerEvent.Ready, j => j.WriteNumber("ms", startup.Elapsed.TotalMilliseconds));
+        _ = kernel.WarmUpTask.ContinueWith(
+            _ => events.Write(WorkerEvent.Warm, j => j.WriteNumber("ms", kernel.WarmUpMs)), TaskScheduler.Default);
 
         for (var i = 0; i < document.Cells.Count; i++)
         {

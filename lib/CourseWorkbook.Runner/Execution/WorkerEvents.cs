@@ -5,11 +5,14 @@ namespace CourseWorkbook.Runner.Execution;
 
 /// <summary>
 /// The worker → parent protocol: one JSON object per line, field "t" naming the event:
-/// ready, start, stream, display, update, result, error, publish, param, end, done.
+/// ready, warm, start, stream, display, update, result, error, publish, param, end, done.
 /// </summary>
 public static class WorkerEvent
 {
     public const string Ready = "ready";
+
+    /// <summary>Roslyn's warm-up finished; time spent waiting for it does not count against a cell's timeout.</summary>
+    public const string Warm = "warm";
     public const string Start = "start";
     public const string Stream = "stream";
     public const string Display = "display";
