@@ -8,8 +8,17 @@ public sealed record PackageRequest(string Name, string? Version)
     /// <summary>The version as restore takes it: explicit, or a floating "*" / "*-*".</summary>
     public string RestoreVersion => Version ?? "*";
 
-    /// <summary>True when any version will do (latest, or a wildcard range).</summary>
-    public bool IsFloating => Version is null || Version.Contains('*');
+    /// <summary>True when not one exact version: latest, a wildcard or a range.</summary>
+    public bool IsFloating => Version is null || Version.Contains('*') || Version.StartsWith('[') || Version.StartsWith('(');
+
+    /// <summary>True when the version is one NuGet accepts: a version (wildcards allowed) or a range like [1.0,2.0).</summary>
+    public bool HasValidVersion => Version is null || ValidVersion.IsMatch(Version) || ValidRange.IsMatch(Version);
+
+    private static readonly Regex ValidVersion =
+        new(@"^(\d+|\*)(\.(\d+|\*)){0,3}(-[0-9A-Za-z\-\.\*]+)?(\+[0-9A-Za-z\-\.]+)?$", RegexOptions.CultureInvariant);
+
+    private static readonly Regex ValidRange =
+        new(@"^[\[\(]\s*[0-9A-Za-z\-\.\+\*]*\s*(,\s*[0-9A-Za-z\-\.\+\*]*\s*)?[\]\)]$", RegexOptions.CultureInvariant);
 
     /// <summary>Builds a request, mapping empty, "*" and "*-*" to latest.</summary>
     public static PackageRequest Create(string name, string? version)

@@ -23,8 +23,28 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
     public async Task RunAsync(NotebookRecord notebook, string outputDirectory)
     {
         var total = Stopwatch.StartNew();
+        foreach (var cell in notebook.Cells)
+            if (!cell.IsCode) cell.Status = CellStatus.Passed;
         var options = new WorkerOptions(Path.GetFullPath(notebook.Path), outputDirectory, parameters);
-        using var process = StartWorker(options);
+        Process process;
+        try
+        {
+            process = StartWorker(options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            if (NextCodeCell(notebook) is { } first)
+            {
+                Finish(first, CellStatus.Failed, 0);
+                first.Error = $"WorkerStartFailed: {e.Message}";
+                first.Outputs.Add(new ErrorOutput("WorkerStartFailed", e.Message, [e.ToString()]));
+            }
+
+            notebook.Seconds = total.Elapsed.TotalSeconds;
+            return;
+        }
+
+        using var _ = process;
         var lines = Channel.CreateUnbounded<string>();
         var stderrTail = new Queue<string>();
         var readStdout = Task.Run(async () =>
@@ -177,8 +197,6 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         if (!process.WaitForExit(3000)) KillTree(process);
         await Task.WhenAny(Task.WhenAll(readStdout, readStderr), Task.Delay(2000));
 
-        foreach (var cell in notebook.Cells)
-            if (!cell.IsCode) cell.Status = CellStatus.Passed;
         notebook.Seconds = total.Elapsed.TotalSeconds;
         foreach (var name in parameters.Keys.Where(n => !notebook.DeclaredParameters.ContainsKey(n)))
             notebook.Warnings.Add($"--set {name} was given but {notebook.Name} never declared a parameter of that name");
@@ -232,9 +250,8 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         foreach (var arg in options.ToArguments()) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
-        process.StandardInput.Close();
-        return process;
+        // stdin stays open and unused: the worker exits when it closes, i.e. when this process is gone.
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
     }
 
     /// <summary>

@@ -115,10 +115,19 @@ public sealed class PackageRestorer(string cacheRoot)
         if (process.ExitCode != 0 || !File.Exists(assets))
         {
             if (File.Exists(assets)) File.Delete(assets);
-            var errors = output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
-            var quoted = errors.Count > 0 ? string.Join("\n", errors) : output.Trim();
-            throw new PackageRestoreException($"dotnet restore failed (exit code {process.ExitCode}):\n{quoted}");
+            throw new PackageRestoreException($"dotnet restore failed (exit code {process.ExitCode}):\n{string.Join("\n", ErrorLines(output))}");
         }
+    }
+
+    /// <summary>Restore's error lines (e.g. "error NU1101: Unable to find package ..."), without the project path suffix.</summary>
+    internal static IReadOnlyList<string> ErrorLines(string output)
+    {
+        var lines = output.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var errors = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"\berror\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s*\[[^\]]*\.csproj\]$", ""))
+            .Distinct()
+            .ToList();
+        return errors.Count > 0 ? errors : lines;
     }
 
     /// <summary>The dotnet executable running us (or DOTNET_HOST_PATH, or dotnet on PATH).</summary>

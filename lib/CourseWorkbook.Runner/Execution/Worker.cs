@@ -51,6 +51,8 @@ public static class Worker
         using var capture = new OutputCapture(events);
         // Environment.Exit in a cell ends the process; send what the cell printed before it goes.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => capture.Flush();
+        WatchParent();
+        Console.SetIn(TextReader.Null);
         Console.SetOut(capture.CreateWriter("stdout"));
         Console.SetError(capture.CreateWriter("stderr"));
 
@@ -166,6 +168,8 @@ public static class Worker
             {
                 foreach (var package in directives.Packages)
                 {
+                    if (!package.HasValidVersion)
+                        return Fail("PackageRestoreException", $"'{package.Version}' is not a valid version for package {package.Name}");
                     if (VersionConflict(package) is { } conflict) return Fail("InvalidOperationException", conflict);
                     if (!packages.ContainsKey(package.Name) && !resolved.ContainsKey(package.Name)) packages[package.Name] = package;
                 }
@@ -212,6 +216,30 @@ public static class Worker
             return true;
         }
     }
+
+    // The parent holds our stdin open while it runs; end of input means it is gone, so don't run on as an orphan.
+    private static void WatchParent()
+    {
+        var stdin = Console.OpenStandardInput();
+        new Thread(() =>
+        {
+            var buffer = new byte[64];
+            try
+            {
+                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            Environment.Exit(ExitParentGone);
+        }) { IsBackground = true, Name = "parent-watch" }.Start();
+    }
+
+    /// <summary>Exit code of a worker whose parent went away.</summary>
+    public const int ExitParentGone = 70;
 
     private static void SetHostData(WorkerOptions options, Func<object?, string?, Action<object?>> display, OutputCapture capture)
     {

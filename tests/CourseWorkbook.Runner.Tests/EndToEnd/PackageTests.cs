@@ -39,14 +39,27 @@ public class PackageTests
     }
 
     [Fact]
-    public void File_reference_resolves_relative_to_the_notebook_folder()
+    public void File_references_and_loads_resolve_relative_to_the_notebook_folder()
     {
-        // Run from another working directory, so that only the notebook's folder can explain the resolution.
-        var run = RunnerProcess.RunNotebooks(["local-dll.dib"], prepare: folder => BuildGreeter(Path.Combine(folder, "lib", "Greeter.dll")));
+        var run = RunnerProcess.RunNotebooks(["local-dll.dib"], environment: null, prepare: folder =>
+        {
+            BuildGreeter(Path.Combine(folder, "lib", "Greeter.dll"));
+            Directory.CreateDirectory(Path.Combine(folder, "scripts"));
+            File.WriteAllText(Path.Combine(folder, "scripts", "helper.csx"), "int Twice(int x) => 2 * x;\n");
+        }, workingDirectory: Path.GetTempPath());
 
         Assert.True(run.ExitCode == 0, run.Stderr);
-        var value = run.Outputs("local-dll", 1).Single();
-        Assert.Equal("Hello, runner!", RunResult.Text(value.GetProperty("data").GetProperty("text/plain")));
+        Assert.Equal("Hello, runner!", RunResult.Text(run.Outputs("local-dll", 1).Single().GetProperty("data").GetProperty("text/plain")));
+        Assert.Equal("42", RunResult.Text(run.Outputs("local-dll", 2).Single().GetProperty("data").GetProperty("text/plain")));
+    }
+
+    [Fact]
+    public void An_invalid_package_version_fails_the_cell_before_restoring()
+    {
+        var run = RunnerProcess.RunNotebooks(["bad-version.dib"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("'not-a-version' is not a valid version for package Newtonsoft.Json", run.Cell("bad-version", 1).GetProperty("error").GetString());
     }
 
     private static void BuildGreeter(string path)

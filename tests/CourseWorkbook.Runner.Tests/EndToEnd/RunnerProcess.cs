@@ -34,7 +34,7 @@ internal static class RunnerProcess
 
     /// <summary>Copies the named test notebooks into a fresh folder and runs them (in the given order) with extra arguments.</summary>
     public static RunResult RunNotebooks(string[] notebooks, string[]? extraArgs = null, Dictionary<string, string>? environment = null,
-        Action<string>? prepare = null)
+        Action<string>? prepare = null, string? workingDirectory = null)
     {
         var folder = TestPaths.NewTempDirectory("run");
         foreach (var notebook in notebooks) File.Copy(TestPaths.Notebook(notebook), Path.Combine(folder, notebook));
@@ -44,7 +44,7 @@ internal static class RunnerProcess
         args.AddRange(notebooks.Select(n => Path.Combine(folder, n)));
         args.AddRange(["--out", outDirectory]);
         args.AddRange(extraArgs ?? []);
-        var (exit, stderr, elapsed) = Run(args, folder, environment);
+        var (exit, stderr, elapsed) = Run(args, workingDirectory ?? folder, environment);
         return new RunResult(exit, stderr, folder, outDirectory, elapsed);
     }
 

@@ -55,3 +55,23 @@ public class CellDirectivesTests
         Assert.Equal("var a = 1;\n\na", cell.Code);
     }
 }
+
+public class PackageRequestTests
+{
+    [Theory]
+    [InlineData("13.0.3", true, false)]
+    [InlineData("1", true, false)]
+    [InlineData("1.0.0-beta.23562.1", true, false)]
+    [InlineData("2.*", true, true)]
+    [InlineData("*-*", true, true)]
+    [InlineData("[1.0,2.0)", true, true)]
+    [InlineData("not-a-version", false, false)]
+    [InlineData("1.0.0 beta", false, false)]
+    public void Versions_are_checked_before_restore(string version, bool valid, bool floating)
+    {
+        var request = PackageRequest.Create("P", version);
+
+        Assert.Equal(valid, request.HasValidVersion);
+        Assert.Equal(floating, request.IsFloating);
+    }
+}

@@ -66,3 +66,20 @@ public class PackageRestorerTests
         Assert.Equal("/p/runtimes/linux-x64/native/libanative.so", loader.FindNative(name));
     }
 }
+
+public class RestoreErrorTests
+{
+    [Fact]
+    public void Restore_failures_quote_the_error_lines_without_project_paths()
+    {
+        const string output = """
+              Determining projects to restore...
+            /tmp/x/restore.csproj : error NU1101: Unable to find package No.Such.Package. No packages exist with this id in source(s): nuget.org [/tmp/x/restore.csproj]
+              Failed to restore /tmp/x/restore.csproj (in 1.2 sec).
+            """;
+
+        var lines = PackageRestorer.ErrorLines(output);
+
+        Assert.Equal(["/tmp/x/restore.csproj : error NU1101: Unable to find package No.Such.Package. No packages exist with this id in source(s): nuget.org"], lines);
+    }
+}
