@@ -44,7 +44,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
             return;
         }
 
-        using var _ = process;
+        using var ownedProcess = process;
         var lines = Channel.CreateUnbounded<string>();
         var stderrTail = new Queue<string>();
         var readStdout = Task.Run(async () =>
@@ -115,7 +115,18 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
                 break;
             }
 
-            using var document = JsonDocument.Parse(line);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(line);
+            }
+            catch (JsonException)
+            {
+                lock (stderrTail) stderrTail.Enqueue($"(not an event) {line}");
+                continue;
+            }
+
+            using var ownedDocument = document;
             var e = document.RootElement;
             var type = e.GetProperty("t").GetString();
             switch (type)
@@ -212,7 +223,13 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         progress.WriteLine(line);
     }
 
-    private static CellRecord Cell(NotebookRecord notebook, JsonElement e) => notebook.Cells[e.GetProperty("cell").GetInt32() - 1];
+    // The event's cell; output that arrives outside any cell (e.g. from a background thread before the first cell)
+    // goes to the first code cell.
+    private static CellRecord Cell(NotebookRecord notebook, JsonElement e)
+    {
+        var index = e.TryGetProperty("cell", out var cell) ? cell.GetInt32() : 0;
+        return index >= 1 && index <= notebook.Cells.Count ? notebook.Cells[index - 1] : notebook.Cells.First(c => c.IsCode);
+    }
 
     private static CellRecord? NextCodeCell(NotebookRecord notebook) =>
         notebook.Cells.FirstOrDefault(c => c.IsCode && c.ExecutionCount is null);
