@@ -29,7 +29,9 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         Process process;
         try
         {
-            process = StartWorker(options);
+            var assembly = WorkerAssembly();
+            notebook.WorkerReadyToRun = assembly != typeof(NotebookRunner).Assembly.Location;
+            process = StartWorker(options, assembly);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -250,9 +252,8 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
 
     internal static string FormatSeconds(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static Process StartWorker(WorkerOptions options)
+    private static Process StartWorker(WorkerOptions options, string runner)
     {
-        var runner = WorkerAssembly();
         var start = new ProcessStartInfo(PackageRestorer.DotnetHost())
         {
             RedirectStandardOutput = true,

@@ -81,6 +81,9 @@ public sealed class NotebookRecord(string path, string name, DibDocument documen
     public string Status => Cells.All(c => c.Status == CellStatus.Passed) ? CellStatus.Passed : CellStatus.Failed;
     public double Seconds { get; set; }
     public double? WorkerStartMs { get; set; }
+
+    /// <summary>True when the worker ran from the ReadyToRun copy (Roslyn precompiled), false when jitted.</summary>
+    public bool? WorkerReadyToRun { get; set; }
     public Dictionary<string, object> Results { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> DeclaredParameters { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Warnings { get; } = [];

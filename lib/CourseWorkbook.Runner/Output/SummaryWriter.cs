@@ -41,6 +41,7 @@ public static class SummaryWriter
         json.WriteString("status", notebook.Status);
         json.WriteNumber("seconds", Round(notebook.Seconds));
         WriteOptional(json, "workerStartMs", notebook.WorkerStartMs);
+        if (notebook.WorkerReadyToRun is { } r2r) json.WriteBoolean("workerReadyToRun", r2r);
         json.WriteStartArray("cells");
         foreach (var cell in notebook.Cells)
         {
@@ -133,7 +134,8 @@ public static class SummaryWriter
             var restore = first.RestoreMs > 0
                 ? $"restore {first.RestoreMs:0} ms ({(first.RestoreFromCache == true ? "cache hit" : "dotnet restore")}), "
                 : "";
-            md.Append($"- {Cell(n.Name)} startup: worker start {Ms(n.WorkerStartMs)} ms, first code cell (cell {first.Index}) {S(first.Seconds)} s: "
+            var flavor = n.WorkerReadyToRun switch { true => " (ReadyToRun worker)", false => " (jitted worker)", _ => "" };
+            md.Append($"- {Cell(n.Name)} startup{flavor}: worker start {Ms(n.WorkerStartMs)} ms, first code cell (cell {first.Index}) {S(first.Seconds)} s: "
                 + $"{restore}warm-up wait {Ms(first.WarmUpWaitMs)} ms, first compile {Ms(first.CompileMs)} ms, run {Ms(first.RunMs)} ms.\n");
             if (n.Cells.FirstOrDefault(c => c.LoadsTorchSharp && c.Status != CellStatus.Skipped) is { } torch)
                 md.Append($"- {Cell(n.Name)}: first cell loading TorchSharp (cell {torch.Index}) took {S(torch.Seconds)} s.\n");
