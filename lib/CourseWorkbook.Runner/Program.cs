@@ -141,7 +141,7 @@ public static class Program
             : "";
         var error = (cell.Error ?? cell.Status).Split('\n');
         var message = $"error: {notebook.Path}: cell {cell.Index} (line {cell.Cell.FirstLine}: {cell.Cell.FirstSourceLine}) "
-            + $"{(cell.Status == CellStatus.Timeout ? "timed out" : "failed")}: {error[0]}{where}";
+            + (cell.Status == CellStatus.Timeout ? error[0] : $"failed: {error[0]}{where}");
         return error.Length > 1 ? message + "\n  " + string.Join("\n  ", error.Skip(1)) : message;
     }
 
