@@ -236,15 +236,27 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
     private static CellRecord? NextCodeCell(NotebookRecord notebook) =>
         notebook.Cells.FirstOrDefault(c => c.IsCode && c.ExecutionCount is null);
 
-    private static void AppendStream(CellRecord cell, string name, string text)
+    /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes on).</summary>
+    public const int MaxStreamCharsPerCell = 1_000_000;
+
+    internal static void AppendStream(CellRecord cell, string name, string text)
     {
+        var kept = cell.Outputs.OfType<StreamOutput>().Sum(s => s.Text.Length);
+        if (kept >= MaxStreamCharsPerCell) return;
         if (cell.Outputs.LastOrDefault() is not StreamOutput stream || stream.Name != name)
         {
             stream = new StreamOutput(name);
             cell.Outputs.Add(stream);
         }
 
-        stream.Text.Append(text);
+        if (kept + text.Length <= MaxStreamCharsPerCell)
+        {
+            stream.Text.Append(text);
+            return;
+        }
+
+        stream.Text.Append(text.AsSpan(0, MaxStreamCharsPerCell - kept));
+        stream.Text.Append($"\n[output cut: this cell printed more than {MaxStreamCharsPerCell:N0} characters]\n");
     }
 
     private static IReadOnlyDictionary<string, string> Bundle(JsonElement e) =>
