@@ -241,8 +241,8 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
 
     internal static void AppendStream(CellRecord cell, string name, string text)
     {
+        if (cell.OutputCut) return;
         var kept = cell.Outputs.OfType<StreamOutput>().Sum(s => s.Text.Length);
-        if (kept >= MaxStreamCharsPerCell) return;
         if (cell.Outputs.LastOrDefault() is not StreamOutput stream || stream.Name != name)
         {
             stream = new StreamOutput(name);
@@ -257,6 +257,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
 
         stream.Text.Append(text.AsSpan(0, MaxStreamCharsPerCell - kept));
         stream.Text.Append($"\n[output cut: this cell printed more than {MaxStreamCharsPerCell:N0} characters]\n");
+        cell.OutputCut = true;
     }
 
     private static IReadOnlyDictionary<string, string> Bundle(JsonElement e) =>

@@ -60,6 +60,9 @@ public sealed class CellRecord(int index, DibCell cell)
     public double? RunMs { get; set; }
     public List<CellOutput> Outputs { get; } = [];
 
+    /// <summary>True once the cell's console text reached the runner's cap and was cut.</summary>
+    public bool OutputCut { get; set; }
+
     /// <summary>Wall time minus restore, compile and run: what the runner itself cost for this cell.</summary>
     public double? OverheadMs => CompileMs is { } c && RunMs is { } r
         ? Math.Max(0, Seconds * 1000 - c - r - (RestoreMs ?? 0))
