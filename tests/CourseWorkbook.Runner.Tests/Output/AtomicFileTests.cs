@@ -1,0 +1,32 @@
+using CourseWorkbook.Runner.Output;
+
+namespace CourseWorkbook.Runner.Tests.Output;
+
+public class AtomicFileTests
+{
+    [Fact]
+    public void Replaces_the_file_whole_and_leaves_no_temp_file()
+    {
+        var folder = TestPaths.NewTempDirectory("atomic");
+        var path = Path.Combine(folder, "summary.json");
+        File.WriteAllText(path, "old");
+
+        AtomicFile.WriteAllText(path, "new content");
+
+        Assert.Equal("new content", File.ReadAllText(path));
+        Assert.Equal(["summary.json"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_failed_write_keeps_the_old_file_and_cleans_up()
+    {
+        var folder = TestPaths.NewTempDirectory("atomic");
+        var target = Path.Combine(folder, "taken");
+        Directory.CreateDirectory(target); // renaming a file over a folder fails
+
+        Assert.ThrowsAny<IOException>(() => AtomicFile.WriteAllText(target, "x"));
+
+        Assert.True(Directory.Exists(target));
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+}
