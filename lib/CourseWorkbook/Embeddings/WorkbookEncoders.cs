@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using CourseWorkbook.Models;
+using CourseWorkbook.Tokenization;
+using CourseWorkbook.Weights;
+using Microsoft.ML.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseWorkbook.Embeddings;
+
+/// <summary>Hyper-parameters of the workbook's two encoders: masked-LM pretraining, then InfoNCE on paraphrase pairs.</summary>
+public sealed record EncoderTrainingOptions(
+    int Seed = 42,
+    int HiddenSize = 128,
+    int Layers = 2,
+    int Heads = 4,
+    int IntermediateSize = 512,
+    int MaxLength = 48,
+    int MlmSteps = 3000,
+    int MlmBatchSize = 32,
+    double MlmLearningRate = 1e-3,
+    double MaskProbability = 0.15,
+    int ContrastiveEpochs = 40,
+    int ContrastiveBatchSize = 32,
+    double ContrastiveLearningRate = 2e-4,
+    double Temperature = 0.05,
+    double WordDropout = 0.0,
+    bool AugmentUnlabelled = false);
+
+/// <summary>What a training phase did: its name, the loss every few steps, and how long it took.</summary>
+public sealed record EncoderTrainingLog(string Phase, IReadOnlyList<(int Step, double Loss)> Losses, TimeSpan Elapsed);
+
+/// <summary>How token vectors become one sentence vector.</summary>
+public enum Pooling
+{
+    /// <summary>Mean over real tokens (sentence-transformers' default, the workbook's encoders).</summary>
+    Mean,
+    /// <summary>The [CLS] token's vector (BGE).</summary>
+    Cls,
+}
+
+/// <summary>A BERT-family encoder with its WordPiece tokenizer: texts → L2-normalised pooled vectors.</summary>
+public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer tokenizer, int maxLength = 64, Pooling pooling = Pooling.Mean)
+{
+    /// <summary>"mlm" or "contrastive" (or any name given at construction).</summary>
+    public string Name { get; } = name;
+    /// <summary>The encoder.</summary>
+    public BertModel Model { get; } = model;
+    /// <summary>Its WordPiece tokenizer.</summary>
+    public BertTokenizer Tokenizer { get; } = tokenizer;
+
+    /// <summary>Sentence vectors (mean pooling over tokens, L2-normalised), as float rows.</summary>
+    public float[][] Embed(IReadOnlyList<string> texts)
+    {
+        Model.eval();
+        if (pooling == Pooling.Mean)
+        {
+            using var v = Model.EncodeSentences(Tokenizer, texts, maxLength);
+            return Similarity.ToRows(v);
+        }
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (ids, mask) = WorkbookEncoders.Batch(Tokenizer, texts, maxLength);
+        return Similarity.ToRows(nn.functional.normalize(Model.Forward(ids, mask).select(1, 0), p: 2, dim: 1));
+    }
+
+    /// <summary>The WordPiece tokens of <paramref name="text"/> with [CLS]/[SEP] and their ids.</summary>
+    public IReadOnlyList<(string Token, int Id)> Tokens(string text)
+    {
+        var pieces = Tokenizer.EncodeToTokens(text, out _).Select(t => (t.Value, t.Id)).ToList();
+        if (pieces.Count == 0 || pieces[0].Id != Tokenizer.ClassificationTokenId) pieces.Insert(0, (Tokenizer.ClassificationToken, Tokenizer.ClassificationTokenId));
+        if (pieces[^1].Id != Tokenizer.SeparatorTokenId) pieces.Add((Tokenizer.SeparatorToken, Tokenizer.SeparatorTokenId));
+        return pieces;
+    }
+
+    /// <summary>Token-level features [T, H] of one sentence (the last hidden states, before pooling).</summary>
+    public Tensor TokenFeatures(string text)
+    {
+        Model.eval();
+        using var _ = no_grad();
+        var ids = Tokenizer.EncodeToIds(text, addSpecialTokens: true).Take(maxLength).Select(i => (long)i).ToArray();
+        return Model.Forward(tensor(ids, [1, ids.Length]))[0].detach();
+    }
+}
+
+/// <summary>
+/// The two encoders trained by the workbook itself (practical 02): a small BERT pretrained with masked language modelling
+/// on the workbook's own English text, and the same encoder after contrastive (InfoNCE) training on paraphrase pairs of the
+/// training split. Checkpoints live in data/encoders/ (F16 safetensors); tools/TrainEncoders reproduces them.
+/// </summary>
+public static class WorkbookEncoders
+{
+    /// <summary>Checkpoint name of the MLM-only encoder.</summary>
+    public const string MlmName = "mlm";
+    /// <summary>Checkpoint name of the contrastively trained encoder.</summary>
+    public const string ContrastiveName = "contrastive";
+    /// <summary>File name of the reduced WordPiece vocabulary shared by both encoders.</summary>
+    public const string VocabFile = "vocab.txt";
+    /// <summary>File name of the encoders' Hugging Face style config.json.</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>BERT's special tokens, first in the reduced vocabulary ([PAD] = 0).</summary>
+    public static readonly IReadOnlyList<string> SpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+
+    /// <summary>data/encoders, next to data/embeddings.</summary>
+    public static string Folder => Path.Combine(Path.GetDirectoryName(EmbeddingData.Folder)!, "encoders");
+
+    /// <summary>The checkpoint path of encoder <paramref name="name"/> in <paramref name="folder"/> (default <see cref="Folder"/>).</summary>
+    public static string CheckpointPath(string name, string? folder = null) => Path.Combine(folder ?? Folder, $"{name}.safetensors");
+
+    /// <summary>The small BERT of the options for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
+    public static BertConfig Config(int vocabSize, EncoderTrainingOptions? o = null)
+    {
+        o ??= new EncoderTrainingOptions();
+        return new BertConfig(VocabSize: vocabSize, HiddenSize: o.HiddenSize, NumHiddenLayers: o.Layers, NumAttentionHeads: o.Heads,
+            IntermediateSize: o.IntermediateSize, MaxPositionEmbeddings: 64, TypeVocabSize: 2);
+    }
+
+    /// <summary>The English text the encoders may train on: training-split topic headlines and training paraphrase groups
+    /// (sentences and hard negatives). No held-out sentence is included.</summary>
+    public static IReadOnlyList<string> TrainingTexts(ParaphraseSet paraphrases, TopicCorpus topics) =>
+        topics.Train.Select(h => h.Text)
+            .Concat(paraphrases.Items(paraphrases.Train).Select(i => i.Text))
+            .Distinct().ToArray();
+
+    /// <summary>
+    /// A reduced WordPiece vocabulary: the special tokens, every single ASCII letter, digit and symbol with its "##" form (so
+    /// any English word still splits into known pieces), then each token of <paramref name="full"/> that the texts use, most
+    /// frequent first. On the texts themselves it tokenizes exactly as the full vocabulary does.
+    /// </summary>
+    public static IReadOnlyList<string> BuildVocabulary(BertTokenizer full, IEnumerable<string> texts)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var text in texts)
+            foreach (var token in full.EncodeToTokens(text, out _).Select(t => t.Value).Where(t => !SpecialTokens.Contains(t)))
+                counts[token] = counts.GetValueOrDefault(token) + 1;
+        var vocab = new List<string>(SpecialTokens);
+        var seen = new HashSet<string>(vocab);
+        var chars = Enumerable.Range(0x21, 0x7E - 0x21 + 1).Select(c => ((char)c).ToString()).Where(c => !char.IsUpper(c[0])).ToArray();
+        foreach (var c in chars.Concat(chars.Where(c => char.IsLetterOrDigit(c[0])).Select(c => "##" + c)))
+            if (seen.Add(c)) vocab.Add(c);
+        foreach (var (token, _) in counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+            if (token != "[UNK]" && seen.Add(token)) vocab.Add(token);
+        return vocab;
+    }
+
+    /// <summary>A WordPiece tokenizer over an in-memory vocabulary (uncased, BERT's basic split).</summary>
+    public static BertTokenizer Tokenizer(IReadOnlyList<string> vocabulary)
+    {
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", vocabulary) + "\n"));
+        return BertTokenizer.Create(stream, Tokenizers.UncasedBertOptions());
+    }
+
+    /// <summary>Token ids and attention mask [B, T] of <paramref name="texts"/>, with [CLS]/[SEP], padded with [PAD] = 0.</summary>
+    public static (Tensor Ids, Tensor Mask) Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
+    {
+        var encoded = texts.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray()).ToList();
+        int t = encoded.Max(e => e.Length);
+        var ids = new long[encoded.Count * t];
+        var mask = new long[encoded.Count * t];
+        for (int i = 0; i < encoded.Count; i++)
+            for (int j = 0; j < encoded[i].Length; j++)
+            {
+                ids[i * t + j] = encoded[i][j];
+                mask[i * t + j] = 1;
+            }
+        return (tensor(ids, [encoded.Count, t]), tensor(mask, [encoded.Count, t]));
+    }
+
+    /// <summary>
+    /// BERT's masking: each real (non-special) token is chosen with probability p; a chosen token becomes [MASK] 80 % of the
+    /// time, a random token 10 %, stays 10 %. Returns the corrupted ids and the labels (−100 where nothing is predicted).
+    /// </summary>
+    public static (Tensor Inputs, Tensor Labels) MaskTokens(Tensor ids, Tensor mask, int maskId, int vocabSize, int firstRegularId,
+        double p, Random rng)
+    {
+        var input = ids.data<long>().ToArray();
+        var real = mask.data<long>().ToArray();
+        var labels = Enumerable.Repeat(-100L, input.Length).ToArray();
+        for (int i = 0; i < input.Length; i++)
+        {
+            if (real[i] == 0 || input[i] < firstRegularId || rng.NextDouble() >= p) continue;
+            labels[i] = input[i];
+            double r = rng.NextDouble();
+            if (r < 0.8) input[i] = maskId;
+            else if (r < 0.9) input[i] = rng.Next(firstRegularId, vocabSize);
+        }
+        return (tensor(input, ids.shape), tensor(labels, ids.shape));
+    }
+
+    /// <summary>Masked-LM pretraining of <paramref name="model"/> on <paramref name="texts"/> (random mini-batches, AdamW).</summary>
+    public static EncoderTrainingLog PretrainMlm(BertForMaskedLM model, BertTokenizer tokenizer, IReadOnlyList<string> texts,
+        EncoderTrainingOptions o, int? steps = null, Action<int, double>? onLog = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var rng = new Random(o.Seed);
+        int maskId = tokenizer.MaskingTokenId, vocab = (int)model.bert.embeddings.word_embeddings.weight.shape[0];
+        var optimizer = optim.AdamW(model.parameters(), lr: o.MlmLearningRate, weight_decay: 0.01);
+        int total = steps ?? o.MlmSteps, warmup = Math.Max(1, total / 20);
+        var losses = new List<(int, double)>();
+        model.train();
+        for (int step = 0; step < total; step++)
+        {
+            using var scope = NewDisposeScope();
+            double lr = o.MlmLearningRate * Math.Min(1.0, (step + 1.0) / warmup) * (step < warmup ? 1 : 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, total - warmup))));
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            var batch = Enumerable.Range(0, o.MlmBatchSize).Select(_ => texts[rng.Next(texts.Count)]).ToArray();
+            var (ids, mask) = Batch(tokenizer, batch, o.MaxLength);
+            var (inputs, labels) = MaskTokens(ids, mask, maskId, vocab, SpecialTokens.Count, o.MaskProbability, rng);
+            optimizer.zero_grad();
+            var logits = model.Forward(inputs, mask);
+            var loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), labels.reshape(-1), ignore_index: -100);
+            loss.backward();
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            optimizer.step();
+            if (step % 50 == 0 || step == total - 1)
+            {
+                double v = loss.item<float>();
+                losses.Add((step, v));
+                onLog?.Invoke(step, v);
+            }
+        }
+        model.eval();
+        return new EncoderTrainingLog("mlm", losses, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// Contrastive training with InfoNCE and in-batch negatives (symmetric, cosine / τ) on paraphrase pairs of the training
+    /// split only; batches never hold two pairs of one group, so no paraphrase is used as a negative.
+    /// </summary>
+    public static EncoderTrainingLog TrainContrastive(BertModel model, BertTokenizer tokenizer, IReadOnlyList<TrainingPair> pairs,
+        EncoderTrainingOptions o, int? epochs = null, Action<int, double>? onLog = null, IReadOnlyList<string>? unlabelled = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var rng = new Random(o.Seed + 1);
+        var optimizer = optim.AdamW(model.parameters(), lr: o.ContrastiveLearningRate, weight_decay: 0.01);
+        var losses = new List<(int, double)>();
+        int step = 0;
+        model.train();
+        for (int epoch = 0; epoch < (epochs ?? o.ContrastiveEpochs); epoch++)
+        {
+            var epochPairs = pairs.ToList();
+            if (unlabelled is not null)
+                epochPairs.AddRange(unlabelled.Select((t, i) => new TrainingPair(DropWords(t, o.WordDropout, rng), DropWords(t, o.WordDropout, rng), -1 - i)));
+            foreach (var batch in ParaphrasePairs.Batches(epochPairs, o.ContrastiveBatchSize, rng))
+            {
+                if (batch.Count < 2) continue;
+                using var scope = NewDisposeScope();
+                var (ai, am) = Batch(tokenizer, batch.Select(p => p.Anchor).ToArray(), o.MaxLength);
+                var (pi, pm) = Batch(tokenizer, batch.Select(p => p.Positive).ToArray(), o.MaxLength);
+                optimizer.zero_grad();
+                var a = BertModel.MeanPool(model.Forward(ai, am), am);
+                var p = BertModel.MeanPool(model.Forward(pi, pm), pm);
+                var loss = ContrastiveLosses.InfoNce(a, p, o.Temperature, symmetric: true);
+                loss.backward();
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                optimizer.step();
+                if (step % 10 == 0)
+                {
+                    double v = loss.item<float>();
+                    losses.Add((step, v));
+                    onLog?.Invoke(step, v);
+                }
+                step++;
+            }
+        }
+        model.eval();
+        return new EncoderTrainingLog("contrastive", losses, sw.Elapsed);
+    }
+
+    /// <summary>A view of <paramref name="text"/> with each word dropped with probability p (at least one word kept): two views
+    /// of one sentence make a positive pair for unsupervised contrastive training.</summary>
+    public static string DropWords(string text, double p, Random rng)
+    {
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var kept = words.Where(_ => rng.NextDouble() >= p).ToArray();
+        return kept.Length > 0 ? string.Join(' ', kept) : words[rng.Next(words.Length)];
+    }
+
+    /// <summary>Saves an encoder's parameters as F16 safetensors (tied aliases dropped), with the name in the metadata.</summary>
+    public static void Save(nn.Module model, string path, string name, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var seen = new HashSet<IntPtr>();
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (key, p) in model.named_parameters())
+            if (seen.Add(p.Handle)) tensors.Add(new(key, p.detach().to_type(ScalarType.Float16)));
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { ["name"] = name, ["format"] = "pt" };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        SafeTensorsFile.Save(path, tensors, meta);
+        foreach (var (_, t) in tensors) t.Dispose();
+    }
+
+    /// <summary>Loads encoder <paramref name="name"/> ("mlm" or "contrastive") from <paramref name="folder"/> (default
+    /// data/encoders) by parameter name through the state-dict loader; throws if a parameter is missing.</summary>
+    public static WorkbookEncoder Load(string name, string? folder = null)
+    {
+        folder ??= Folder;
+        var config = BertConfig.FromFile(Path.Combine(folder, ConfigFile));
+        var tokenizer = Tokenizers.Bert(Path.Combine(folder, VocabFile));
+        var model = new BertModel(config, addPoolingLayer: false);
+        using (var file = SafeTensorsFile.Open(CheckpointPath(name, folder)))
+            model.Load(TensorSource.From(file)).ThrowIfIncomplete();
+        model.eval();
+        return new WorkbookEncoder(name, model, tokenizer);
+    }
+
+    /// <summary>Loads the MLM checkpoint with its masked-LM head (to fill in [MASK]s).</summary>
+    public static (BertForMaskedLM Model, BertTokenizer Tokenizer) LoadMaskedLM(string? folder = null)
+    {
+        folder ??= Folder;
+        var config = BertConfig.FromFile(Path.Combine(folder, ConfigFile));
+        var model = new BertForMaskedLM(config);
+        using (var file = SafeTensorsFile.Open(CheckpointPath(MlmName, folder)))
+            model.Load(TensorSource.From(file)).ThrowIfIncomplete();
+        model.eval();
+        return (model, Tokenizers.Bert(Path.Combine(folder, VocabFile)));
+    }
+
+    /// <summary>The config.json text of <paramref name="c"/> in Hugging Face's field names.</summary>
+    public static string ConfigJson(BertConfig c) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["model_type"] = "bert", ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.HiddenSize, ["num_hidden_layers"] = c.NumHiddenLayers,
+        ["num_attention_heads"] = c.NumAttentionHeads, ["intermediate_size"] = c.IntermediateSize, ["hidden_act"] = c.HiddenAct,
+        ["max_position_embeddings"] = c.MaxPositionEmbeddings, ["type_vocab_size"] = c.TypeVocabSize, ["layer_norm_eps"] = c.LayerNormEps,
+        ["pad_token_id"] = c.PadTokenId,
+    }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+}
