@@ -49,7 +49,7 @@ var texts = WorkbookEncoders.TrainingTexts(paraphrases, topics);
 
 var fullVocab = ModelFiles.Find(Path.Combine("all-MiniLM-L6-v2", "vocab.txt"))
     ?? throw new FileNotFoundException("bert-base-uncased vocab.txt (all-MiniLM-L6-v2/vocab.txt) not found: " + ModelFiles.SearchDescription);
-var vocabulary = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(fullVocab), texts);
+var vocabulary = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(fullVocab), texts, WorkbookEncoders.LeadingWords(fullVocab, options.PriorWords));
 File.WriteAllLines(Path.Combine(output, WorkbookEncoders.VocabFile), vocabulary);
 var tokenizer = WorkbookEncoders.Tokenizer(vocabulary);
 var config = WorkbookEncoders.Config(vocabulary.Count, options);

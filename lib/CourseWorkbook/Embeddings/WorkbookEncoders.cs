@@ -25,7 +25,8 @@ public sealed record EncoderTrainingOptions(
     double ContrastiveLearningRate = 2e-4,
     double Temperature = 0.05,
     double WordDropout = 0.0,
-    bool AugmentUnlabelled = false);
+    bool AugmentUnlabelled = false,
+    int PriorWords = 0);
 
 /// <summary>What a training phase did: its name, the loss every few steps, and how long it took.</summary>
 public sealed record EncoderTrainingLog(string Phase, IReadOnlyList<(int Step, double Loss)> Losses, TimeSpan Elapsed);
@@ -126,9 +127,10 @@ public static class WorkbookEncoders
     /// <summary>
     /// A reduced WordPiece vocabulary: the special tokens, every single ASCII letter, digit and symbol with its "##" form (so
     /// any English word still splits into known pieces), then each token of <paramref name="full"/> that the texts use, most
-    /// frequent first. On the texts themselves it tokenizes exactly as the full vocabulary does.
+    /// frequent first, then the <paramref name="prior"/> tokens (e.g. the first whole words of bert-base-uncased's vocab.txt,
+    /// roughly the most frequent English words). On the texts themselves it tokenizes exactly as the full vocabulary does.
     /// </summary>
-    public static IReadOnlyList<string> BuildVocabulary(BertTokenizer full, IEnumerable<string> texts)
+    public static IReadOnlyList<string> BuildVocabulary(BertTokenizer full, IEnumerable<string> texts, IEnumerable<string>? prior = null)
     {
         var counts = new Dictionary<string, int>();
         foreach (var text in texts)
@@ -141,8 +143,15 @@ public static class WorkbookEncoders
             if (seen.Add(c)) vocab.Add(c);
         foreach (var (token, _) in counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
             if (token != "[UNK]" && seen.Add(token)) vocab.Add(token);
+        foreach (var token in prior ?? [])
+            if (seen.Add(token)) vocab.Add(token);
         return vocab;
     }
+
+    /// <summary>The first <paramref name="count"/> whole-word tokens of a BERT vocab.txt, in file order (bert-base-uncased lists
+    /// its words roughly from the most frequent): no [unused]/special entries, no "##" pieces, no single characters.</summary>
+    public static IReadOnlyList<string> LeadingWords(string vocabTxtPath, int count) =>
+        File.ReadLines(vocabTxtPath).Where(t => t.Length > 1 && !t.StartsWith('[') && !t.StartsWith("##", StringComparison.Ordinal)).Take(count).ToArray();
 
     /// <summary>A WordPiece tokenizer over an in-memory vocabulary (uncased, BERT's basic split).</summary>
     public static BertTokenizer Tokenizer(IReadOnlyList<string> vocabulary)
@@ -188,6 +197,21 @@ public static class WorkbookEncoders
         return (tensor(input, ids.shape), tensor(labels, ids.shape));
     }
 
+    /// <summary>Vocabulary rows that <paramref name="texts"/> never use: training keeps them at their random initial vectors, so a
+    /// word the encoder never saw still has its own identity (instead of drifting with the tied MLM decoder's softmax).</summary>
+    public static long[] UnusedRows(BertTokenizer tokenizer, IEnumerable<string> texts, int vocabSize)
+    {
+        var used = new HashSet<int>(texts.SelectMany(t => tokenizer.EncodeToIds(t, addSpecialTokens: true)));
+        return Enumerable.Range(0, vocabSize).Where(i => !used.Contains(i) && i != tokenizer.MaskingTokenId).Select(i => (long)i).ToArray();
+    }
+
+    sealed class FrozenRows(TorchSharp.Modules.Parameter weight, long[] rows)
+    {
+        readonly Tensor index = tensor(rows);
+        readonly Tensor initial = weight.detach().index_select(0, tensor(rows)).clone();
+        public void Restore() { if (rows.Length > 0) using (no_grad()) weight.index_copy_(0, index, initial); }
+    }
+
     /// <summary>Masked-LM pretraining of <paramref name="model"/> on <paramref name="texts"/> (random mini-batches, AdamW).</summary>
     public static EncoderTrainingLog PretrainMlm(BertForMaskedLM model, BertTokenizer tokenizer, IReadOnlyList<string> texts,
         EncoderTrainingOptions o, int? steps = null, Action<int, double>? onLog = null)
@@ -198,6 +222,7 @@ public static class WorkbookEncoders
         var optimizer = optim.AdamW(model.parameters(), lr: o.MlmLearningRate, weight_decay: 0.01);
         int total = steps ?? o.MlmSteps, warmup = Math.Max(1, total / 20);
         var losses = new List<(int, double)>();
+        var frozen = new FrozenRows(model.bert.embeddings.word_embeddings.weight, UnusedRows(tokenizer, texts, vocab));
         model.train();
         for (int step = 0; step < total; step++)
         {
@@ -213,6 +238,7 @@ public static class WorkbookEncoders
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), 1.0);
             optimizer.step();
+            frozen.Restore();
             if (step % 50 == 0 || step == total - 1)
             {
                 double v = loss.item<float>();
@@ -236,6 +262,8 @@ public static class WorkbookEncoders
         var optimizer = optim.AdamW(model.parameters(), lr: o.ContrastiveLearningRate, weight_decay: 0.01);
         var losses = new List<(int, double)>();
         int step = 0;
+        var frozen = new FrozenRows(model.embeddings.word_embeddings.weight, UnusedRows(tokenizer,
+            pairs.SelectMany(p => new[] { p.Anchor, p.Positive }).Concat(unlabelled ?? []), (int)model.embeddings.word_embeddings.weight.shape[0]));
         model.train();
         for (int epoch = 0; epoch < (epochs ?? o.ContrastiveEpochs); epoch++)
         {
@@ -255,6 +283,7 @@ public static class WorkbookEncoders
                 loss.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);
                 optimizer.step();
+                frozen.Restore();
                 if (step % 10 == 0)
                 {
                     double v = loss.item<float>();
