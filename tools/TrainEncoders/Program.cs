@@ -17,12 +17,13 @@ using TorchSharp;
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);   // one thread: as fast on these small shapes, and much faster on a busy machine
 string output = WorkbookEncoders.Folder;
-bool dev = false;
+bool dev = false, reuseMlm = false;
 var node = JsonSerializer.SerializeToNode(new EncoderTrainingOptions())!.AsObject();
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out") output = args[++i];
     else if (args[i] == "--dev") dev = true;
+    else if (args[i] == "--reuse-mlm") reuseMlm = true;   // skip pretraining: load the mlm.safetensors already in the output folder
     else if (args[i] == "--set")
     {
         var (key, value) = (args[++i].Split('=')[0], args[i].Split('=')[1]);
@@ -57,16 +58,31 @@ File.WriteAllText(Path.Combine(output, WorkbookEncoders.ConfigFile), WorkbookEnc
 Console.WriteLine($"{texts.Count} training texts, vocabulary {vocabulary.Count} tokens\n{options}");
 
 Seeding.SeedAll(options.Seed);
-var mlm = new BertForMaskedLM(config);
-var mlmLog = WorkbookEncoders.PretrainMlm(mlm, tokenizer, texts, options, onLog: (s, l) => { if (s % 500 == 0) Console.WriteLine($"mlm step {s}: loss {l:F3}"); });
-Console.WriteLine($"MLM: final loss {mlmLog.Losses[^1].Loss:F3} in {mlmLog.Elapsed.TotalSeconds:F0} s");
-WorkbookEncoders.Save(mlm, WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output), WorkbookEncoders.MlmName);
+BertForMaskedLM mlm;
+if (reuseMlm && File.Exists(WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output)))
+{
+    mlm = WorkbookEncoders.LoadMaskedLM(output).Model;
+    foreach (var p in mlm.parameters()) p.requires_grad = true;
+    Console.WriteLine("MLM: reused the existing checkpoint");
+}
+else
+{
+    mlm = new BertForMaskedLM(config);
+    var mlmLog = WorkbookEncoders.PretrainMlm(mlm, tokenizer, texts, options, onLog: (s, l) => { if (s % 500 == 0) Console.WriteLine($"mlm step {s}: loss {l:F3}"); });
+    Console.WriteLine($"MLM: final loss {mlmLog.Losses[^1].Loss:F3} in {mlmLog.Elapsed.TotalSeconds:F0} s");
+    WorkbookEncoders.Save(mlm, WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output), WorkbookEncoders.MlmName);
+}
 
 var pairs = ParaphrasePairs.TrainingPairs(paraphrases);
 var encoder = mlm.bert;
 var contrastiveLog = WorkbookEncoders.TrainContrastive(encoder, tokenizer, pairs, options,
     onLog: (s, l) => { if (s % 100 == 0) Console.WriteLine($"contrastive step {s}: loss {l:F3}"); },
-    unlabelled: options.AugmentUnlabelled ? texts : null);
+    unlabelled: options.AugmentUnlabelled ? texts : null,
+    onEpoch: !dev ? null : epoch =>
+    {
+        var e = new WorkbookEncoder("dev", encoder, tokenizer);
+        Console.WriteLine($"epoch {epoch}: development paraphrase AUC {EmbeddingEvaluation.Paraphrases(e.Embed, paraphrases, evaluated).Auc:F3}");
+    });
 Console.WriteLine($"contrastive: {pairs.Count} pairs, final loss {contrastiveLog.Losses[^1].Loss:F3} in {contrastiveLog.Elapsed.TotalSeconds:F0} s");
 WorkbookEncoders.Save(encoder, WorkbookEncoders.CheckpointPath(WorkbookEncoders.ContrastiveName, output), WorkbookEncoders.ContrastiveName);
 

@@ -101,6 +101,22 @@ public class WorkbookEncodersTests : TorchTest
         finally { Directory.Delete(folder, true); }
     }
 
+    [SharedModelFact("all-MiniLM-L6-v2/vocab.txt")]
+    public void Rows_the_training_text_never_uses_keep_their_initial_vectors()
+    {
+        var vocab = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(SharedModels.Path("all-MiniLM-L6-v2/vocab.txt")), Texts, ["zebra", "volcano"]);
+        var tokenizer = WorkbookEncoders.Tokenizer(vocab);
+        torch.manual_seed(11);
+        var model = new BertForMaskedLM(WorkbookEncoders.Config(vocab.Count, Tiny));
+        var weight = model.bert.embeddings.word_embeddings.weight;
+        long zebra = vocab.ToList().IndexOf("zebra"), the = vocab.ToList().IndexOf("the");
+        var (zebraBefore, theBefore) = (weight[zebra].clone(), weight[the].clone());
+        WorkbookEncoders.PretrainMlm(model, tokenizer, Texts, Tiny with { MlmLearningRate = 1e-2 }, steps: 5);
+        Assert.True(weight[zebra].eq(zebraBefore).all().item<bool>());
+        Assert.False(weight[the].eq(theBefore).all().item<bool>());
+        Assert.Contains(zebra, WorkbookEncoders.UnusedRows(tokenizer, Texts, vocab.Count));
+    }
+
     [Fact]
     public void Word_dropout_keeps_at_least_one_word_and_the_order()
     {
