@@ -3,7 +3,12 @@ namespace CourseWorkbook.Retrieval;
 /// <summary>Where practical 01's files live: data/rag/ in the repository, found from the current directory upwards.</summary>
 public static class RagData
 {
-    /// <summary>The data/rag folder (searched upwards from the current directory, then from the library's folder).</summary>
+    /// <summary>
+    /// The data/rag folder, searched upwards from: the notebook the headless runner executes, the folder this
+    /// library was loaded from (a notebook loads it from its repository's lib/), the current directory (VS Code
+    /// starts notebooks in their own folder), then the host application's folder. So the paths work from VS Code,
+    /// from the runner started anywhere, and from the tests.
+    /// </summary>
     public static string Directory => directory ??= Locate();
 
     /// <summary>The 661 fictional 2024 headlines.</summary>
@@ -55,7 +60,15 @@ public static class RagData
 
     private static string Locate()
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        var notebook = Notebook.Host.NotebookPath;
+        var starts = new[]
+        {
+            string.IsNullOrEmpty(notebook) ? null : Path.GetDirectoryName(Path.GetFullPath(notebook)),
+            string.IsNullOrEmpty(typeof(RagData).Assembly.Location) ? null : Path.GetDirectoryName(typeof(RagData).Assembly.Location),
+            Environment.CurrentDirectory,
+            AppContext.BaseDirectory,
+        };
+        foreach (var start in starts.OfType<string>())
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
@@ -63,6 +76,6 @@ public static class RagData
                 if (File.Exists(Path.Combine(candidate, "headlines.jsonl"))) return candidate;
             }
         }
-        throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above {Environment.CurrentDirectory}");
+        throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts.OfType<string>())}");
     }
 }
