@@ -60,22 +60,34 @@ public static class RagData
 
     private static string Locate()
     {
+        var starts = SearchStarts();
+        return FindFrom(starts)
+            ?? throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts)}");
+    }
+
+    /// <summary>Where the search for data/rag starts, in order (see <see cref="Directory"/>).</summary>
+    internal static IReadOnlyList<string> SearchStarts()
+    {
         var notebook = Notebook.Host.NotebookPath;
-        var starts = new[]
+        var library = typeof(RagData).Assembly.Location;
+        return new[]
         {
             string.IsNullOrEmpty(notebook) ? null : Path.GetDirectoryName(Path.GetFullPath(notebook)),
-            string.IsNullOrEmpty(typeof(RagData).Assembly.Location) ? null : Path.GetDirectoryName(typeof(RagData).Assembly.Location),
+            string.IsNullOrEmpty(library) ? null : Path.GetDirectoryName(library),
             Environment.CurrentDirectory,
             AppContext.BaseDirectory,
-        };
-        foreach (var start in starts.OfType<string>())
-        {
+        }.OfType<string>().ToList();
+    }
+
+    /// <summary>The first data/rag folder holding headlines.jsonl in or above one of the starts, else null.</summary>
+    internal static string? FindFrom(IEnumerable<string> starts)
+    {
+        foreach (var start in starts)
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "data", "rag");
                 if (File.Exists(Path.Combine(candidate, "headlines.jsonl"))) return candidate;
             }
-        }
-        throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts.OfType<string>())}");
+        return null;
     }
 }
