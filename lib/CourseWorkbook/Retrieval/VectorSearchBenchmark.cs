@@ -78,6 +78,14 @@ public static class VectorSearchBenchmark
         return results;
     }
 
+    /// <summary>
+    /// False when this library was built without JIT optimisations (a Debug build): its loops then run several
+    /// times slower (measured: 107 ms instead of 12 ms per query over 100 000 vectors), and timings say little.
+    /// </summary>
+    public static bool LibraryIsOptimised { get; } =
+        typeof(VectorSearchBenchmark).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false)
+            .OfType<DebuggableAttribute>().All(a => !a.IsJITOptimizerDisabled);
+
     private static void RandomUnit(Random random, Span<float> v)
     {
         for (var j = 0; j < v.Length; j++) v[j] = random.NextSingle() * 2 - 1;
