@@ -25,7 +25,7 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         var total = Stopwatch.StartNew();
         foreach (var cell in notebook.Cells)
             if (!cell.IsCode) cell.Status = CellStatus.Passed;
-        var options = new WorkerOptions(Path.GetFullPath(notebook.Path), outputDirectory, parameters);
+        var options = new WorkerOptions(Path.GetFullPath(notebook.Path), Path.GetFullPath(outputDirectory), parameters);
         Process process;
         try
         {
@@ -276,6 +276,9 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
             StandardOutputEncoding = System.Text.Encoding.UTF8,
             StandardErrorEncoding = System.Text.Encoding.UTF8,
         };
+        // Like .NET Interactive in VS Code, a notebook's code runs with the notebook's folder as working directory,
+        // so relative paths in cells mean the same in both places.
+        start.WorkingDirectory = Path.GetDirectoryName(options.NotebookPath)!;
         start.ArgumentList.Add(runner);
         start.ArgumentList.Add(Program.WorkerVerb);
         foreach (var arg in options.ToArguments()) start.ArgumentList.Add(arg);

@@ -156,7 +156,7 @@ public static class Plot
 
     /// <summary>Writes the chart as a standalone HTML page (interactive where plotly.js can be loaded, the static
     /// SVG otherwise). The file is replaced atomically.</summary>
-    public static void SaveHtml(GenericChart chart, string path) => ChartFiles.WriteAtomically(path, ChartHtml.Page(chart));
+    public static void SaveHtml(GenericChart chart, string path) => Runtime.AtomicFile.WriteAllText(path, ChartHtml.Page(chart));
 
     // ----- building blocks -------------------------------------------------------------------------------------
 

@@ -13,5 +13,5 @@ public static class SvgChart
     public static string RenderFigureJson(string json) => SvgRenderer.Render(json);
 
     /// <summary>Writes the chart's SVG to <paramref name="path"/>; the file is replaced atomically.</summary>
-    public static void Save(GenericChart chart, string path) => ChartFiles.WriteAtomically(path, Render(chart));
+    public static void Save(GenericChart chart, string path) => Runtime.AtomicFile.WriteAllText(path, Render(chart));
 }

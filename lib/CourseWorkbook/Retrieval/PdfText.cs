@@ -136,11 +136,7 @@ public static class PdfText
         table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
         file.Write(Latin(table.ToString()));
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
-        File.WriteAllBytes(temp, file.ToArray());
-        File.Move(temp, path, overwrite: true);
+        CourseWorkbook.Runtime.AtomicFile.WriteAllBytes(path, file.ToArray());
     }
 
     private static readonly Lazy<(Dictionary<char, double> Regular, Dictionary<char, double> Bold)> Widths = new(() =>

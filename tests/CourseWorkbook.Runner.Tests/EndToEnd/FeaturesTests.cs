@@ -121,6 +121,14 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
+    public void Cells_run_in_the_notebook_folder_as_in_VS_Code()
+    {
+        var output = Assert.Single(_run.Outputs("features", 14));
+
+        Assert.Equal(Path.GetFullPath(_run.Folder), Data(output, "text/plain"));
+    }
+
+    [Fact]
     public void Markdown_cells_stay_markdown_and_code_cells_are_counted()
     {
         var cells = _run.Ipynb("features").GetProperty("cells").EnumerateArray().ToList();
@@ -128,7 +136,7 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
         Assert.Equal("markdown", cells[0].GetProperty("cell_type").GetString());
         Assert.Equal(["# Features of the C# kernel the runner reproduces"], cells[0].GetProperty("source").EnumerateArray().Select(s => s.GetString()));
         var counts = cells.Where(c => c.GetProperty("cell_type").GetString() == "code").Select(c => c.GetProperty("execution_count").GetInt32());
-        Assert.Equal(Enumerable.Range(1, 12), counts);
+        Assert.Equal(Enumerable.Range(1, 13), counts);
     }
 
     [Fact]
@@ -145,7 +153,7 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
         var cells = _run.Notebook("features").GetProperty("cells").EnumerateArray().ToList();
         var code = cells.Where(c => c.GetProperty("kind").GetString() == "csharp").ToList();
 
-        Assert.Equal(13, cells.Count);
+        Assert.Equal(14, cells.Count);
         Assert.All(code, c => Assert.True(c.GetProperty("compileMs").GetDouble() > 0));
         Assert.All(code, c => Assert.True(c.GetProperty("overheadMs").GetDouble() >= 0));
         var median = _run.Summary.GetProperty("overhead").GetProperty("medianOverheadMs").GetDouble();
