@@ -21,7 +21,9 @@ public enum MemoryScenario
 {
     /// <summary>Weights + KV cache + a little activation memory.</summary>
     Inference,
-    /// <summary>All weights trained with Adam: weights, gradients, fp32 master copy (below 32 bits), two Adam moments.</summary>
+    /// <summary>All weights trained with Adam. At 32 bits: mixed precision (AMP) — fp32 weights, gradients and Adam
+    /// moments plus the 16-bit working copy of the weights (18 bytes per parameter). At 16 bits and below: "pure"
+    /// low-precision training — weights, gradients and both Adam moments at that precision (4 × bits/8 bytes).</summary>
     FullFineTuning,
     /// <summary>Frozen weights at the given precision + trainable low-rank adapters (16-bit) with their gradients and Adam.</summary>
     LoRA,
@@ -35,6 +37,9 @@ public sealed record MemoryEstimate(string Model, MemoryScenario Scenario, int B
 {
     /// <summary>Sum of the parts.</summary>
     public double TotalGiB => WeightsGiB + GradientsGiB + OptimizerGiB + ActivationsGiB + KvCacheGiB;
+
+    /// <summary>The part that does not depend on the sequence or the batch: weights + gradients + optimizer state.</summary>
+    public double StaticGiB => WeightsGiB + GradientsGiB + OptimizerGiB;
 }
 
 /// <summary>One row of a KV-cache table.</summary>
@@ -103,9 +108,13 @@ public static class Costs
             }
             case MemoryScenario.FullFineTuning:
             {
+                // 32 bits = mixed precision (AMP): fp32 master weights + the 16-bit copy the forward pass computes with,
+                // fp32 gradients, Adam m and v in fp32: 4 + 2 + 4 + 8 = 18 bytes per parameter.
+                // Below 32 bits = pure low-precision training: weights, gradients, m and v all at `bits` (16 bits: 8 bytes).
+                double weights = bits >= 32 ? n * (4 + 2) : wBytes;
                 double grads = n * bits / 8.0;
-                double optimizer = n * 8 + (bits < 32 ? n * 4 : 0); // Adam m and v in fp32 (+ fp32 master weights)
-                return new MemoryEstimate(m.Name, scenario, bits, m.Parameters, wBytes / GiB, grads / GiB, optimizer / GiB,
+                double optimizer = 2 * n * bits / 8.0;
+                return new MemoryEstimate(m.Name, scenario, bits, m.Parameters, weights / GiB, grads / GiB, optimizer / GiB,
                     TrainingActivationBytes(m, sequence, batch) / GiB, 0);
             }
             default:
@@ -120,7 +129,10 @@ public static class Costs
         }
     }
 
-    /// <summary>The memory table of the course: inference, full fine-tuning and LoRA at 32/16/8/4 bits, QLoRA at 8/4.</summary>
+    /// <summary>The memory table of the course: inference, full fine-tuning and LoRA at 32/16/8/4 bits, QLoRA at 8/4.
+    /// Its static part (<see cref="MemoryEstimate.StaticGiB"/>) follows the per-parameter rule of the widely quoted
+    /// fine-tuning table (LLaMA-Factory's README, "hardware requirement"): full AMP 18 bytes, full 16-bit 8, LoRA 16-bit
+    /// ≈ 2, QLoRA 8-bit ≈ 1, QLoRA 4-bit ≈ 0.5 bytes per parameter.</summary>
     public static IReadOnlyList<MemoryEstimate> MemoryTable(ModelShape m, int sequence = 2048, int batch = 1, int loraRank = 16, IEnumerable<int>? bits = null)
     {
         var rows = new List<MemoryEstimate>();

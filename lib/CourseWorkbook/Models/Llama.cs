@@ -22,6 +22,19 @@ public sealed record LlamaConfig(
     public static LlamaConfig Qwen2_5_0_5B { get; } = new(151936, 896, 4864, 24, 14, 2, 32768, 1e-6, 1_000_000, true, QkvBias: true,
         ModelType: "qwen2", BosTokenId: 151643, EosTokenId: 151643);
 
+    /// <summary>Qwen2.5-1.5B (hidden 1536, 28 layers, GQA 12:2, intermediate 8960, tied): 1.54 B parameters.</summary>
+    public static LlamaConfig Qwen2_5_1_5B { get; } = Qwen2_5_0_5B with { HiddenSize = 1536, IntermediateSize = 8960, NumHiddenLayers = 28, NumAttentionHeads = 12 };
+
+    /// <summary>Qwen2.5-3B (hidden 2048, 36 layers, GQA 16:2, intermediate 11008, tied): 3.09 B parameters.</summary>
+    public static LlamaConfig Qwen2_5_3B { get; } = Qwen2_5_0_5B with { HiddenSize = 2048, IntermediateSize = 11008, NumHiddenLayers = 36, NumAttentionHeads = 16 };
+
+    /// <summary>Qwen2.5-7B (hidden 3584, 28 layers, GQA 28:4, intermediate 18944, vocabulary 152064, untied): 7.62 B parameters.</summary>
+    public static LlamaConfig Qwen2_5_7B { get; } = Qwen2_5_0_5B with { VocabSize = 152064, HiddenSize = 3584, IntermediateSize = 18944, NumHiddenLayers = 28,
+        NumAttentionHeads = 28, NumKeyValueHeads = 4, MaxPositionEmbeddings = 131072, TieWordEmbeddings = false };
+
+    /// <summary>Llama-2-7B (hidden 4096, 32 layers, 32 heads without GQA, intermediate 11008, vocabulary 32000, untied): 6.74 B parameters.</summary>
+    public static LlamaConfig Llama2_7B { get; } = new(32000, 4096, 11008, 32, 32, 32, 4096, 1e-5, 10000);
+
     /// <summary>llama2.c's stories260K (doc/stories260K.md): dim 64, hidden 172, 5 layers, 8 heads, 4 kv heads, vocab 512.</summary>
     public static LlamaConfig Stories260K { get; } = new(512, 64, 172, 5, 8, 4, 512, 1e-5, 10000, true, RopeLayout: RopeLayout.AdjacentPairs);
 

@@ -20,6 +20,8 @@ public static class Formatters
         Formatter.Register<EnvironmentReport>((r, w) => w.Write(r.ToString()), "text/plain");
         Formatter.Register<PublishedResult>((r, w) => w.Write($"<div><b>📌 {WebUtility.HtmlEncode(r.ToString())}</b></div>"), "text/html");
         Formatter.Register<PublishedResult>((r, w) => w.Write(r.ToString()), "text/plain");
+        Formatter.Register<Table>((t, w) => w.Write(t.ToHtml()), "text/html");
+        Formatter.Register<Table>((t, w) => w.Write(t.ToString()), "text/plain");
         Plotting.ChartFormatting.Register();
     }
 

@@ -3,7 +3,12 @@ namespace CourseWorkbook.Retrieval;
 /// <summary>Where practical 01's files live: data/rag/ in the repository, found from the current directory upwards.</summary>
 public static class RagData
 {
-    /// <summary>The data/rag folder (searched upwards from the current directory, then from the library's folder).</summary>
+    /// <summary>
+    /// The data/rag folder, searched upwards from: the notebook the headless runner executes, the folder this
+    /// library was loaded from (a notebook loads it from its repository's lib/), the current directory (VS Code
+    /// starts notebooks in their own folder), then the host application's folder. So the paths work from VS Code,
+    /// from the runner started anywhere, and from the tests.
+    /// </summary>
     public static string Directory => directory ??= Locate();
 
     /// <summary>The 661 fictional 2024 headlines.</summary>
@@ -55,14 +60,34 @@ public static class RagData
 
     private static string Locate()
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        var starts = SearchStarts();
+        return FindFrom(starts)
+            ?? throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts)}");
+    }
+
+    /// <summary>Where the search for data/rag starts, in order (see <see cref="Directory"/>).</summary>
+    internal static IReadOnlyList<string> SearchStarts()
+    {
+        var notebook = Notebook.Host.NotebookPath;
+        var library = typeof(RagData).Assembly.Location;
+        return new[]
         {
+            string.IsNullOrEmpty(notebook) ? null : Path.GetDirectoryName(Path.GetFullPath(notebook)),
+            string.IsNullOrEmpty(library) ? null : Path.GetDirectoryName(library),
+            Environment.CurrentDirectory,
+            AppContext.BaseDirectory,
+        }.OfType<string>().ToList();
+    }
+
+    /// <summary>The first data/rag folder holding headlines.jsonl in or above one of the starts, else null.</summary>
+    internal static string? FindFrom(IEnumerable<string> starts)
+    {
+        foreach (var start in starts)
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "data", "rag");
                 if (File.Exists(Path.Combine(candidate, "headlines.jsonl"))) return candidate;
             }
-        }
-        throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above {Environment.CurrentDirectory}");
+        return null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Data.Analysis;
 
 namespace CourseWorkbook.Retrieval;
 
@@ -36,6 +37,13 @@ public sealed record QuestionOutcome(string Id, string Question, string Filter, 
 {
     /// <summary>One line: id, rank, question, top hit.</summary>
     public override string ToString() => $"{Id} rank {(Rank?.ToString() ?? "-")}: {Question} → {TopHit}";
+}
+
+/// <summary>One passage of a side-by-side comparison: which retriever ranked it where, and whether it answers the question.</summary>
+public sealed record ComparedHit(string Retriever, int Rank, double Score, bool Answers, string Document)
+{
+    /// <summary>One line: retriever, rank, score, a check mark when the passage answers, the passage.</summary>
+    public override string ToString() => $"{Retriever,-12} {Rank,2}. {Score,7:0.0000} {(Answers ? "✓" : " ")} {Document}";
 }
 
 /// <summary>
@@ -103,6 +111,26 @@ public static class RetrievalEvaluation
         return rows;
     }
 
+    /// <summary>
+    /// The scores as a table (one row per retriever and filter mode, metrics rounded to 3 decimals), which notebooks
+    /// show as an HTML table: the comparison at a glance.
+    /// </summary>
+    public static DataFrame Table(IEnumerable<RetrievalScore> scores)
+    {
+        var rows = scores.ToList();
+        DoubleDataFrameColumn Metric(string name, Func<RetrievalScore, double> value) =>
+            new(name, rows.Select(r => Math.Round(value(r), 3)));
+        return new DataFrame(
+            new StringDataFrameColumn("retriever", rows.Select(r => r.Retriever)),
+            new StringDataFrameColumn("date filter", rows.Select(r => r.Filters switch { FilterMode.None => "none", FilterMode.Gold => "gold", _ => "parsed" })),
+            new Int32DataFrameColumn("questions", rows.Select(r => r.Questions)),
+            Metric("recall@1", r => r.RecallAt1),
+            Metric("recall@5", r => r.RecallAt5),
+            Metric("recall@10", r => r.RecallAt10),
+            Metric("MRR", r => r.Mrr),
+            new DoubleDataFrameColumn("ms/query", rows.Select(r => Math.Round(r.MsPerQuery, 2))));
+    }
+
     /// <summary>Per-question outcomes, worst first: where the retriever fails and what it returned instead.</summary>
     public static async Task<IReadOnlyList<QuestionOutcome>> OutcomesAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
         FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default)
@@ -113,6 +141,21 @@ public static class RetrievalEvaluation
                 FirstRelevantRank(o.Ranked, o.Question.Relevant), o.Top?.ToString() ?? "(nothing)"))
             .OrderByDescending(o => o.Rank ?? int.MaxValue).ThenBy(o => o.Id, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// The top <paramref name="k"/> passages of each retriever for one question, searched with the filter of
+    /// <paramref name="mode"/>, each marked when it is one of the question's relevant documents: a failure made visible.
+    /// </summary>
+    public static async Task<IReadOnlyList<ComparedHit>> SideBySideAsync(RagQuestion question, FilterMode mode, DateRange? corpusSpan, int k,
+        params IRetriever[] retrievers)
+    {
+        var plan = PlanFor(question, mode, corpusSpan);
+        var rows = new List<ComparedHit>();
+        foreach (var retriever in retrievers)
+            foreach (var hit in await retriever.SearchAsync(plan.SearchText, k, plan.Filter).ConfigureAwait(false))
+                rows.Add(new ComparedHit(retriever.Name, hit.Rank, Math.Round(hit.Score, 4), question.Relevant.Contains(hit.Document.Id), hit.Document.ToString()));
+        return rows;
     }
 
     private static async Task<List<(RagQuestion Question, QueryPlan Plan, IReadOnlyList<string> Ranked, Document? Top)>> RankAllAsync(

@@ -113,14 +113,17 @@ public sealed class VectorStore
     /// <summary>
     /// The store saved at <paramref name="path"/> if it exists and belongs to this embedder, else an empty one bound
     /// to that path. A corrupt file, or one written for another embedder, is set aside with a warning and rebuilt.
-    /// Temp files left by a killed writer are deleted.
+    /// Temp files left by a killed writer are deleted; those of a writer still running (another notebook run saving
+    /// the same store at this moment) are left alone.
     /// </summary>
     public static VectorStore Open(string path, string embedderId, Action<string>? warn = null)
     {
         warn ??= Console.WriteLine;
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
-        foreach (var stale in Directory.GetFiles(dir, Path.GetFileName(path) + ".tmp-*")) File.Delete(stale);
+        foreach (var stale in Directory.GetFiles(dir, Path.GetFileName(path) + ".tmp-*"))
+            if (IsAbandoned(stale))
+                try { File.Delete(stale); } catch (IOException) { /* its writer is finishing with it */ }
         if (!File.Exists(path)) return Create(embedderId, path);
         try
         {
@@ -235,7 +238,13 @@ public sealed class VectorStore
     /// <summary>Reads a saved store; any damage raises <see cref="VectorStoreFormatException"/> with the byte offset.</summary>
     public static VectorStore Load(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        // FileShare.Delete: a concurrent Save may rename its new file over this one while it is read (Windows).
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
         using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
         long at = 0;
         VectorStoreFormatException Fail(string problem) => new(path, at, problem);
@@ -315,6 +324,28 @@ public sealed class VectorStore
             }
         }
         return memory.ToArray();
+    }
+
+    /// <summary>
+    /// Whether a temp file (<c>{store}.tmp-{pid}-{guid}</c>, see <see cref="Save(string?)"/>) was left by a writer that is
+    /// gone: its process no longer runs, or the file is over an hour old (a reused pid). This process' own temp
+    /// files belong to a save in progress on another thread.
+    /// </summary>
+    internal static bool IsAbandoned(string tempFile)
+    {
+        var marker = tempFile.LastIndexOf(".tmp-", StringComparison.Ordinal);
+        var rest = marker < 0 ? "" : tempFile[(marker + 5)..];
+        var dash = rest.IndexOf('-');
+        if (dash <= 0 || !int.TryParse(rest[..dash], out var pid)) return true;
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(tempFile) > TimeSpan.FromHours(1)) return true;
+            using var writer = Process.GetProcessById(pid);
+            return writer.HasExited;
+        }
+        catch (ArgumentException) { return true; }            // no such process
+        catch (InvalidOperationException) { return true; }    // it exited meanwhile
     }
 
     /// <summary>Hex SHA-256 (first 16 bytes) of the UTF-8 text: the cache key of its vector.</summary>

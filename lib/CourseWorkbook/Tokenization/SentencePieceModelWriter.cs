@@ -47,7 +47,7 @@ public static class SentencePieceModelWriter
         return model.ToArray();
     }
 
-    /// <summary>Protocol-buffer wire format: a tag (field << 3 | wire type), then a varint, fixed32 or length-delimited value.</summary>
+    /// <summary>Protocol-buffer wire format: a tag (field &lt;&lt; 3 | wire type), then a varint, fixed32 or length-delimited value.</summary>
     sealed class ProtoWriter
     {
         readonly MemoryStream s = new();

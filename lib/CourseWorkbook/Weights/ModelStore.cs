@@ -11,6 +11,8 @@ public enum ModelSource
     HuggingFaceCache,
     /// <summary>Downloaded from the hub just now (and stored in the Hugging Face cache).</summary>
     Downloaded,
+    /// <summary>A blob of the local Ollama model store (see <see cref="OllamaModelFiles"/>).</summary>
+    OllamaStore,
 }
 
 /// <summary>The answer to "where is file F of model M?": a path and its source, or every place searched and why it

@@ -33,12 +33,33 @@ public class CostsTests
         var inf16 = rows.Single(r => r.Scenario == MemoryScenario.Inference && r.Bits == 16);
         Assert.Equal(494_032_768 * 2 / 1073741824.0, inf16.WeightsGiB, 9);
         var full16 = rows.Single(r => r.Scenario == MemoryScenario.FullFineTuning && r.Bits == 16);
-        // 2 (weights) + 2 (gradients) + 4 (master) + 8 (Adam) = 16 bytes per parameter, plus activations
-        Assert.Equal(16.0 * 494_032_768 / 1073741824.0, full16.WeightsGiB + full16.GradientsGiB + full16.OptimizerGiB, 9);
+        // pure 16-bit: 2 (weights) + 2 (gradients) + 4 (Adam m and v) = 8 bytes per parameter, plus activations
+        Assert.Equal(8.0 * 494_032_768 / 1073741824.0, full16.StaticGiB, 9);
+        var full32 = rows.Single(r => r.Scenario == MemoryScenario.FullFineTuning && r.Bits == 32);
+        // mixed precision: 4 (fp32 weights) + 2 (16-bit copy) + 4 (gradients) + 8 (Adam) = 18 bytes per parameter
+        Assert.Equal(18.0 * 494_032_768 / 1073741824.0, full32.StaticGiB, 9);
         var lora16 = rows.Single(r => r.Scenario == MemoryScenario.LoRA && r.Bits == 16);
         var qlora4 = rows.Single(r => r.Scenario == MemoryScenario.QLoRA && r.Bits == 4);
         Assert.True(qlora4.TotalGiB < lora16.TotalGiB && lora16.TotalGiB < full16.TotalGiB);
         Assert.Equal(Costs.LoraParameters(Qwen, 16), lora16.TrainableParameters);
         Assert.Equal(24L * 16 * ((896 + 896) + 2 * (896 + 128) + (896 + 896)), Costs.LoraParameters(Qwen, 16));
+    }
+
+    [Theory]
+    [InlineData(MemoryScenario.FullFineTuning, 32, 18.0)]
+    [InlineData(MemoryScenario.FullFineTuning, 16, 8.0)]
+    [InlineData(MemoryScenario.LoRA, 16, 2.0)]
+    [InlineData(MemoryScenario.QLoRA, 8, 1.0)]
+    [InlineData(MemoryScenario.QLoRA, 4, 0.5)]
+    [InlineData(MemoryScenario.Inference, 32, 4.0)]
+    [InlineData(MemoryScenario.Inference, 4, 0.5)]
+    public void Static_bytes_per_parameter_follow_the_fine_tuning_table_rule(MemoryScenario scenario, int bits, double bytesPerParameter)
+    {
+        // LLaMA-Factory's hardware table: full (AMP) 18x GB, full 16-bit 8x, LoRA 2x, QLoRA 8-bit x, QLoRA 4-bit x/2 for x billion
+        // parameters. The rank-16 adapters with their Adam state (16 bytes each, 0.04 byte per base weight on Llama-2-7B) and
+        // QLoRA's quantisation constants (0.016 byte) come on top: at most 0.06 byte per parameter more.
+        var llama7b = ModelShape.From(LlamaConfig.Llama2_7B, "Llama-2-7B");
+        double perParameter = Costs.Memory(llama7b, scenario, bits).StaticGiB * 1073741824.0 / llama7b.Parameters;
+        Assert.InRange(perParameter - bytesPerParameter, 0.0, 0.06);
     }
 }

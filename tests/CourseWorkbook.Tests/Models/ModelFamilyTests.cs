@@ -87,6 +87,21 @@ public class ModelFamilyTests
     }
 
     [Fact]
+    public void Larger_presets_have_their_published_parameter_counts()
+    {
+        // Model cards: Qwen2.5 1.54 B / 3.09 B / 7.61 B (non-embedding 1.31 B / 2.77 B / 6.53 B); Llama-2-7B 6,738,415,616.
+        Assert.Equal(6_738_415_616, ParameterCounts.Llama(LlamaConfig.Llama2_7B));
+        Assert.Equal(1.54e9, ParameterCounts.Llama(LlamaConfig.Qwen2_5_1_5B), 0.005e9);
+        Assert.Equal(3.09e9, ParameterCounts.Llama(LlamaConfig.Qwen2_5_3B), 0.005e9);
+        Assert.Equal(7.61e9, ParameterCounts.Llama(LlamaConfig.Qwen2_5_7B), 0.01e9);
+        long NonEmbedding(LlamaConfig c) => ParameterCounts.Llama(c) - (c.TieWordEmbeddings ? 1 : 2) * (long)c.VocabSize * c.HiddenSize;
+        Assert.Equal(1.31e9, NonEmbedding(LlamaConfig.Qwen2_5_1_5B), 0.005e9);
+        Assert.Equal(2.77e9, NonEmbedding(LlamaConfig.Qwen2_5_3B), 0.005e9);
+        Assert.Equal(6.53e9, NonEmbedding(LlamaConfig.Qwen2_5_7B), 0.005e9);
+        Assert.Equal(ParameterCounts.Llama(LlamaConfig.Qwen2_5_1_5B), ParameterCounts.CountOnMeta(d => new LlamaForCausalLM(LlamaConfig.Qwen2_5_1_5B, d)));
+    }
+
+    [Fact]
     public void Parameter_formulas_equal_the_allocated_count_of_tiny_models()
     {
         using var qwen = new LlamaForCausalLM(TinyQwen);

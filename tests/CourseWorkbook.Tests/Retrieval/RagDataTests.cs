@@ -58,4 +58,26 @@ public class RagDataTests
         var e = Assert.Throws<FormatException>(() => Corpus.LoadHeadlines(dir.File("bad.jsonl")));
         Assert.Contains("bad.jsonl:2", e.Message);
     }
+
+    [Fact]
+    public void The_data_folder_is_found_above_the_first_start_that_has_one()
+    {
+        using var dir = new TempDir();
+        var data = Directory.CreateDirectory(Path.Combine(dir.Path, "repo", "data", "rag")).FullName;
+        File.WriteAllText(Path.Combine(data, "headlines.jsonl"), "");
+        var notebooks = Directory.CreateDirectory(Path.Combine(dir.Path, "repo", "notebooks")).FullName;
+        var elsewhere = Directory.CreateDirectory(Path.Combine(dir.Path, "elsewhere")).FullName;
+
+        Assert.Equal(data, RagData.FindFrom([elsewhere, notebooks]));
+        Assert.Null(RagData.FindFrom([elsewhere]));
+    }
+
+    [Fact]
+    public void The_library_folder_is_searched_before_the_current_directory()
+    {
+        var starts = RagData.SearchStarts();
+        var library = Path.GetDirectoryName(typeof(RagData).Assembly.Location)!;
+        Assert.True(starts.ToList().IndexOf(library) < starts.ToList().LastIndexOf(Environment.CurrentDirectory),
+            string.Join(", ", starts));
+    }
 }

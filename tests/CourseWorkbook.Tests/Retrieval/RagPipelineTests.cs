@@ -128,4 +128,11 @@ public class RagPipelineTests
         Assert.Equal([50, 200], rows.Select(r => r.Vectors));
         Assert.All(rows, r => Assert.True(r.MedianMs >= 0 && r.P90Ms >= r.MedianMs));
     }
+
+    [Fact]
+    public void Latency_benchmark_stops_at_its_time_budget()
+    {
+        var rows = VectorSearchBenchmark.Run([200], dimensions: 16, queries: 100_000, budget: TimeSpan.Zero);
+        Assert.Equal(5, rows[0].Queries); // the minimum, however small the budget
+    }
 }

@@ -48,4 +48,33 @@ public class RetrievalEvaluationTests
         Assert.Null(outcomes[0].Rank);
         Assert.Equal(2, outcomes[1].Rank);
     }
+
+    [Fact]
+    public async Task Side_by_side_lists_each_retrievers_top_k_and_marks_the_answers()
+    {
+        var question = new RagQuestion("q1", "?", ["b"]);
+        var rows = await RetrievalEvaluation.SideBySideAsync(question, FilterMode.None, null, 2,
+            new FixedRetriever("one", "a", "b", "c"), new FixedRetriever("two", "b", "x"));
+
+        Assert.Equal(["one", "one", "two", "two"], rows.Select(r => r.Retriever));
+        Assert.Equal([1, 2, 1, 2], rows.Select(r => r.Rank));
+        Assert.Equal([false, true, true, false], rows.Select(r => r.Answers));
+        Assert.Equal(0.5, rows[1].Score);
+    }
+
+    [Fact]
+    public void The_score_table_has_one_row_per_score_and_rounded_metrics()
+    {
+        var table = RetrievalEvaluation.Table([
+            new RetrievalScore("BM25", FilterMode.None, 3, 1 / 3.0, 2 / 3.0, 1, 0.61111, 0.123),
+            new RetrievalScore("BM25", FilterMode.Parsed, 3, 1, 1, 1, 1, 0.1),
+        ]);
+
+        Assert.Equal(2, table.Rows.Count);
+        Assert.Equal(["retriever", "date filter", "questions", "recall@1", "recall@5", "recall@10", "MRR", "ms/query"], table.Columns.Select(c => c.Name));
+        Assert.Equal("none", table["date filter"][0]);
+        Assert.Equal("parsed", table["date filter"][1]);
+        Assert.Equal(0.667, table["recall@5"][0]);
+        Assert.Equal(0.611, table["MRR"][0]);
+    }
 }

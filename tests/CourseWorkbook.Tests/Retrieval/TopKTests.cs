@@ -5,13 +5,15 @@ namespace CourseWorkbook.Tests.Retrieval;
 public class TopKTests
 {
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(500, 10)]
-    [InlineData(2_000, 37)]
-    [InlineData(5, 10)]
-    public void Cosine_top_k_equals_a_naive_full_sort(int rows, int k)
+    [InlineData(1, 1, 24)]
+    [InlineData(500, 10, 24)]
+    [InlineData(2_000, 37, 24)]
+    [InlineData(5, 10, 24)]
+    [InlineData(300, 7, 13)]   // dimensions that are not a whole number of SIMD vectors
+    [InlineData(50, 5, 3)]     // fewer dimensions than one SIMD vector
+    [InlineData(200, 10, 384)] // MiniLM's size
+    public void Cosine_top_k_equals_a_naive_full_sort(int rows, int k, int dims)
     {
-        const int dims = 24;
         var random = new Random(rows * 31 + k);
         var matrix = new float[rows * dims];
         for (var r = 0; r < rows; r++)

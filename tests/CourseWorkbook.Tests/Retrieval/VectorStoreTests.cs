@@ -78,10 +78,48 @@ public class VectorStoreTests
     public void Temp_files_left_by_a_killed_writer_are_removed_on_open()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("s.cwvs.tmp-1234-abcd"), "half a store");
+        File.WriteAllText(dir.File($"s.cwvs.tmp-{int.MaxValue}-abcd"), "half a store"); // no process has this id
         var store = VectorStore.Open(dir.File("s.cwvs"), "test/counting");
         Assert.Equal(0, store.Count);
         Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void Open_leaves_the_temp_file_of_a_save_in_progress_alone()
+    {
+        using var dir = new TempDir();
+        var writing = dir.File($"s.cwvs.tmp-{Environment.ProcessId}-abcd"); // a writer that is still running
+        File.WriteAllText(writing, "being written");
+        VectorStore.Open(dir.File("s.cwvs"), "test/counting");
+        Assert.True(File.Exists(writing));
+    }
+
+    [Fact]
+    public void A_temp_file_is_abandoned_when_its_writer_is_gone_or_it_is_old()
+    {
+        using var dir = new TempDir();
+        var dead = dir.File($"s.cwvs.tmp-{int.MaxValue}-abcd");
+        var mine = dir.File($"s.cwvs.tmp-{Environment.ProcessId}-abcd");
+        var odd = dir.File("s.cwvs.tmp-x");
+        foreach (var f in new[] { dead, mine, odd }) File.WriteAllText(f, "");
+
+        Assert.True(VectorStore.IsAbandoned(dead));
+        Assert.False(VectorStore.IsAbandoned(mine));
+        Assert.True(VectorStore.IsAbandoned(odd));
+    }
+
+    [Fact]
+    public async Task A_store_can_be_replaced_while_it_is_being_read()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("s.cwvs");
+        var embedder = new CountingEmbedder();
+        var store = VectorStore.Create(embedder, path);
+        await store.IndexAsync(Corpus, embedder);
+        store.Save();
+        using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            store.Save(); // another run renames its new file over the one being read
+        Assert.Equal(Corpus.Length, VectorStore.Load(path).Count);
     }
 
     [Fact]
