@@ -10,7 +10,8 @@ namespace CourseWorkbook.Embeddings;
 public sealed record HardNegative(string Text, int Imitates, string Kind);
 
 /// <summary>Sentences that all say the same thing in different words, plus near-misses that do not.</summary>
-/// <param name="Id">Group number, also the key of the held-out rule (every fifth group, Id % 5 == 4, is held out).</param>
+/// <param name="Id">Group number, also the key of the held-out rule: every fifth of the original groups (Id &lt; 65 and
+/// Id % 5 == 4) is held out; groups added later (Id &gt;= 65) are all training groups.</param>
 /// <param name="Split">"train" or "test" (held out: no training step may see it).</param>
 /// <param name="Theme">A word or two on what the group is about.</param>
 /// <param name="Sentences">3 to 5 paraphrases.</param>
@@ -69,6 +70,10 @@ public static class EmbeddingData
 
     /// <summary>Split name of the held-out data.</summary>
     public const string TestSplit = "test";
+
+    /// <summary>Number of paraphrase groups in the first version of the file (ids 0–64): the held-out rule
+    /// (Id % 5 == 4) applies to these only; groups added later are all training groups, so the held-out set never changes.</summary>
+    public const int OriginalParaphraseGroups = 65;
 
     /// <summary>The four topics, in label order.</summary>
     public static readonly IReadOnlyList<string> TopicNames = ["world", "sports", "business", "sci/tech"];

@@ -34,7 +34,7 @@ public sealed record EncoderTrainingOptions(
     int Heads = 4,
     int IntermediateSize = 512,
     int MaxLength = 48,
-    int MlmSteps = 1500,
+    int MlmSteps = 3000,
     int MlmBatchSize = 32,
     double MlmLearningRate = 1e-3,
     double MaskProbability = 0.15,
