@@ -95,15 +95,9 @@ public static class EmbeddingData
         get
         {
             if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_DATA") is { Length: > 0 } env) return Path.Combine(env, "embeddings");
-            foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory, Path.GetDirectoryName(typeof(EmbeddingData).Assembly.Location) })
-            {
-                for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                {
-                    var candidate = Path.Combine(dir.FullName, "data", "embeddings");
-                    if (File.Exists(Path.Combine(candidate, ParaphraseFile))) return candidate;
-                }
-            }
-            throw new DirectoryNotFoundException("data/embeddings not found above " + Environment.CurrentDirectory + "; set COURSEWORKBOOK_DATA");
+            var starts = new[] { Environment.CurrentDirectory, AppContext.BaseDirectory, Path.GetDirectoryName(typeof(EmbeddingData).Assembly.Location) };
+            return Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "embeddings"), c => File.Exists(Path.Combine(c, ParaphraseFile)))
+                ?? throw new DirectoryNotFoundException("data/embeddings not found above " + Environment.CurrentDirectory + "; set COURSEWORKBOOK_DATA");
         }
     }
 

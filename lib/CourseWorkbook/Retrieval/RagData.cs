@@ -80,14 +80,6 @@ public static class RagData
     }
 
     /// <summary>The first data/rag folder holding headlines.jsonl in or above one of the starts, else null.</summary>
-    internal static string? FindFrom(IEnumerable<string> starts)
-    {
-        foreach (var start in starts)
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "data", "rag");
-                if (File.Exists(Path.Combine(candidate, "headlines.jsonl"))) return candidate;
-            }
-        return null;
-    }
+    internal static string? FindFrom(IEnumerable<string> starts) =>
+        Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "rag"), c => File.Exists(Path.Combine(c, "headlines.jsonl")));
 }

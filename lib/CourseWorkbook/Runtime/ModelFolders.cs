@@ -13,9 +13,11 @@ public static class ModelFolders
         {
             for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "models"), Path.Combine(dir.FullName, "models") })
-                    if (Directory.Exists(candidate) && File.Exists(Path.Combine(candidate, "REFERENCES.md")) || Directory.Exists(candidate) && candidate.EndsWith(Path.Combine("shared", "models")))
-                        return candidate;
+                // A shared/models folder beside the workbook, or a plain models/ folder that is one (it has REFERENCES.md).
+                var shared = Path.Combine(dir.FullName, "shared", "models");
+                if (Directory.Exists(shared)) return shared;
+                var plain = Path.Combine(dir.FullName, "models");
+                if (File.Exists(Path.Combine(plain, "REFERENCES.md"))) return plain;
             }
         }
         return null;

@@ -1,0 +1,19 @@
+namespace CourseWorkbook.Runtime;
+
+/// <summary>Finds the workbook's folders (data/rag, data/embeddings, shared/models) wherever the code runs from: a
+/// notebook's folder, the library's bin folder, a test's bin folder, or the current directory.</summary>
+public static class WorkbookPaths
+{
+    /// <summary>The first folder <c>&lt;ancestor&gt;/<paramref name="relative"/></c> that <paramref name="accept"/> takes,
+    /// walking up from each start in turn (nearest ancestor first); null when there is none.</summary>
+    public static string? FindAbove(IEnumerable<string?> starts, string relative, Func<string, bool> accept)
+    {
+        foreach (var start in starts)
+            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (accept(candidate)) return candidate;
+            }
+        return null;
+    }
+}
