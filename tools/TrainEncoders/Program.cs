@@ -73,7 +73,7 @@ else
     WorkbookEncoders.Save(mlm, WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output), WorkbookEncoders.MlmName);
 }
 
-var pairs = ParaphrasePairs.TrainingPairs(paraphrases);
+var pairs = ParaphrasePairs.TrainingPairs(paraphrases, options.HardNegatives);
 var encoder = mlm.bert;
 var contrastiveLog = WorkbookEncoders.TrainContrastive(encoder, tokenizer, pairs, options,
     onLog: (s, l) => { if (s % 100 == 0) Console.WriteLine($"contrastive step {s}: loss {l:F3}"); },

@@ -40,15 +40,19 @@ public static class ContrastiveLosses
     /// InfoNCE with in-batch negatives (van den Oord et al. 2018; the loss of SimCLR, CLIP, SBERT's
     /// MultipleNegativesRanking): row i of <paramref name="queries"/> should match row i of <paramref name="keys"/>
     /// among all rows. logits = cos(qᵢ, kⱼ) / τ; L = cross-entropy(logits, i). With <paramref name="symmetric"/>,
-    /// the key→query direction is averaged in, as CLIP does.
+    /// the key→query direction is averaged in, as CLIP does. <paramref name="hardNegatives"/> [M, D] (supervised SimCSE,
+    /// Gao et al. 2021) are extra keys that match no query: each query must also beat all of them.
     /// </summary>
-    public static Tensor InfoNce(Tensor queries, Tensor keys, double temperature = 0.07, bool symmetric = false)
+    public static Tensor InfoNce(Tensor queries, Tensor keys, double temperature = 0.07, bool symmetric = false, Tensor? hardNegatives = null)
     {
         var q = functional.normalize(queries, p: 2, dim: 1);
         var k = functional.normalize(keys, p: 2, dim: 1);
         var logits = q.matmul(k.t()) / temperature;
         var targets = arange(logits.shape[0], dtype: ScalarType.Int64, device: logits.device);
-        var loss = functional.cross_entropy(logits, targets);
+        var withHard = hardNegatives is null || hardNegatives.shape[0] == 0
+            ? logits
+            : cat([logits, q.matmul(functional.normalize(hardNegatives, p: 2, dim: 1).t()) / temperature], 1);
+        var loss = functional.cross_entropy(withHard, targets);
         return symmetric ? (loss + functional.cross_entropy(logits.t(), targets)) / 2 : loss;
     }
 

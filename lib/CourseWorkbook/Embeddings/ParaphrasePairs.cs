@@ -20,8 +20,9 @@ public enum PairKind
 /// <param name="Kind">Which kind of pair it is.</param>
 public sealed record SentencePair(int First, int Second, bool SameMeaning, PairKind Kind);
 
-/// <summary>An (anchor, positive) pair for contrastive (InfoNCE) training: two paraphrases of the same group.</summary>
-public sealed record TrainingPair(string Anchor, string Positive, int Group);
+/// <summary>An (anchor, positive) pair for contrastive (InfoNCE) training: two paraphrases of the same group, and optionally a
+/// hard negative of that group (same words as one of them, another meaning) that the anchor must not match.</summary>
+public sealed record TrainingPair(string Anchor, string Positive, int Group, string? HardNegative = null);
 
 /// <summary>Builds labelled pairs from the paraphrase data, and scores an embedding by how well similarity separates them.</summary>
 public static class ParaphrasePairs
@@ -60,13 +61,27 @@ public static class ParaphrasePairs
     /// (anchor, positive) pairs for InfoNCE from the <em>training</em> groups only: every unordered pair of paraphrases
     /// within a group. Held-out groups never appear, so evaluating on them stays honest.
     /// </summary>
-    public static IReadOnlyList<TrainingPair> TrainingPairs(ParaphraseSet set)
+    /// With <paramref name="hardNegatives"/>, each pair carries one of its group's hard negatives, preferably one that imitates
+    /// the anchor or the positive (taken in turn when there are several), or none when the group has none.
+    public static IReadOnlyList<TrainingPair> TrainingPairs(ParaphraseSet set, bool hardNegatives = false)
     {
         var pairs = new List<TrainingPair>();
         foreach (var g in set.Train)
+        {
+            int turn = 0;
             for (int i = 0; i < g.Sentences.Count; i++)
                 for (int j = i + 1; j < g.Sentences.Count; j++)
-                    pairs.Add(new TrainingPair(g.Sentences[i], g.Sentences[j], g.Id));
+                {
+                    string? hard = null;
+                    if (hardNegatives && g.HardNegatives.Count > 0)
+                    {
+                        var imitating = g.HardNegatives.Where(h => h.Imitates == i || h.Imitates == j).ToArray();
+                        var from = imitating.Length > 0 ? imitating : g.HardNegatives.ToArray();
+                        hard = from[turn++ % from.Length].Text;
+                    }
+                    pairs.Add(new TrainingPair(g.Sentences[i], g.Sentences[j], g.Id, hard));
+                }
+        }
         return pairs;
     }
 

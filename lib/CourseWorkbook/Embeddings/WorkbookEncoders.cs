@@ -27,6 +27,10 @@ namespace CourseWorkbook.Embeddings;
 /// <param name="WordDropout">Word drop probability of the unsupervised views.</param>
 /// <param name="AugmentUnlabelled">Whether each epoch adds a pair of two word-dropout views of every training text.</param>
 /// <param name="PriorWords">Leading whole words of bert-base-uncased's vocab.txt added to the reduced vocabulary.</param>
+/// <param name="HardNegatives">Whether each training pair brings one of its group's hard negatives as an extra negative.</param>
+/// <param name="MlmDropout">BERT's hidden and attention-probability dropout during masked-LM pretraining.</param>
+/// <param name="Dropout">The same during contrastive training (the config's hidden_dropout_prob and attention_probs_dropout_prob):
+/// two passes of one sentence then differ, which is what unsupervised SimCSE trains on.</param>
 public sealed record EncoderTrainingOptions(
     int Seed = 42,
     int HiddenSize = 128,
@@ -38,13 +42,16 @@ public sealed record EncoderTrainingOptions(
     int MlmBatchSize = 32,
     double MlmLearningRate = 1e-3,
     double MaskProbability = 0.15,
-    int ContrastiveEpochs = 10,
+    int ContrastiveEpochs = 12,
     int ContrastiveBatchSize = 64,
-    double ContrastiveLearningRate = 2e-4,
+    double ContrastiveLearningRate = 5e-4,
     double Temperature = 0.05,
     double WordDropout = 0.2,
     bool AugmentUnlabelled = true,
-    int PriorWords = 6000);
+    int PriorWords = 6000,
+    double MlmDropout = 0.0,
+    double Dropout = 0.1,
+    bool HardNegatives = false);
 
 /// <summary>What a training phase did: its name, the loss every few steps, and how long it took.</summary>
 public sealed record EncoderTrainingLog(string Phase, IReadOnlyList<(int Step, double Loss)> Losses, TimeSpan Elapsed);
@@ -132,7 +139,8 @@ public static class WorkbookEncoders
     {
         o ??= new EncoderTrainingOptions();
         return new BertConfig(VocabSize: vocabSize, HiddenSize: o.HiddenSize, NumHiddenLayers: o.Layers, NumAttentionHeads: o.Heads,
-            IntermediateSize: o.IntermediateSize, MaxPositionEmbeddings: 64, TypeVocabSize: 2);
+            IntermediateSize: o.IntermediateSize, MaxPositionEmbeddings: 64, TypeVocabSize: 2,
+            HiddenDropoutProb: o.Dropout, AttentionProbsDropoutProb: o.Dropout);
     }
 
     /// <summary>The English text the encoders may train on: training-split topic headlines and training paraphrase groups
@@ -241,6 +249,7 @@ public static class WorkbookEncoders
         int total = steps ?? o.MlmSteps, warmup = Math.Max(1, total / 20);
         var losses = new List<(int, double)>();
         var frozen = new FrozenRows(model.bert.embeddings.word_embeddings.weight, UnusedRows(tokenizer, texts, vocab));
+        model.bert.SetDropout(o.MlmDropout, o.MlmDropout);
         model.train();
         for (int step = 0; step < total; step++)
         {
@@ -283,6 +292,7 @@ public static class WorkbookEncoders
         int step = 0;
         var frozen = new FrozenRows(model.embeddings.word_embeddings.weight, UnusedRows(tokenizer,
             pairs.SelectMany(p => new[] { p.Anchor, p.Positive }).Concat(unlabelled ?? []), (int)model.embeddings.word_embeddings.weight.shape[0]));
+        model.SetDropout(o.Dropout, o.Dropout);
         model.train();
         for (int epoch = 0; epoch < (epochs ?? o.ContrastiveEpochs); epoch++)
         {
@@ -298,7 +308,14 @@ public static class WorkbookEncoders
                 optimizer.zero_grad();
                 var a = BertModel.MeanPool(model.Forward(ai, am), am);
                 var p = BertModel.MeanPool(model.Forward(pi, pm), pm);
-                var loss = ContrastiveLosses.InfoNce(a, p, o.Temperature, symmetric: true);
+                var hard = batch.Where(x => x.HardNegative is not null).Select(x => x.HardNegative!).ToArray();
+                Tensor? h = null;
+                if (hard.Length > 0)
+                {
+                    var (hi, hm) = Batch(tokenizer, hard, o.MaxLength);
+                    h = BertModel.MeanPool(model.Forward(hi, hm), hm);
+                }
+                var loss = ContrastiveLosses.InfoNce(a, p, o.Temperature, symmetric: true, hardNegatives: h);
                 loss.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);
                 optimizer.step();
@@ -371,6 +388,6 @@ public static class WorkbookEncoders
         ["model_type"] = "bert", ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.HiddenSize, ["num_hidden_layers"] = c.NumHiddenLayers,
         ["num_attention_heads"] = c.NumAttentionHeads, ["intermediate_size"] = c.IntermediateSize, ["hidden_act"] = c.HiddenAct,
         ["max_position_embeddings"] = c.MaxPositionEmbeddings, ["type_vocab_size"] = c.TypeVocabSize, ["layer_norm_eps"] = c.LayerNormEps,
-        ["pad_token_id"] = c.PadTokenId,
+        ["pad_token_id"] = c.PadTokenId, ["hidden_dropout_prob"] = c.HiddenDropoutProb, ["attention_probs_dropout_prob"] = c.AttentionProbsDropoutProb,
     }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }

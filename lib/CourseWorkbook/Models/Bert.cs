@@ -9,7 +9,7 @@ namespace CourseWorkbook.Models;
 /// <summary>Hyper-parameters of a BERT encoder as in its Hugging Face config.json.</summary>
 public sealed record BertConfig(int VocabSize = 30522, int HiddenSize = 768, int NumHiddenLayers = 12, int NumAttentionHeads = 12,
     int IntermediateSize = 3072, string HiddenAct = "gelu", int MaxPositionEmbeddings = 512, int TypeVocabSize = 2,
-    double LayerNormEps = 1e-12, int PadTokenId = 0)
+    double LayerNormEps = 1e-12, int PadTokenId = 0, double HiddenDropoutProb = 0.1, double AttentionProbsDropoutProb = 0.1)
 {
     /// <summary>bert-base-uncased.</summary>
     public static BertConfig BertBaseUncased { get; } = new();
@@ -26,7 +26,8 @@ public sealed record BertConfig(int VocabSize = 30522, int HiddenSize = 768, int
             c["num_hidden_layers"]?.GetValue<int>() ?? 12, c["num_attention_heads"]?.GetValue<int>() ?? 12,
             c["intermediate_size"]?.GetValue<int>() ?? 3072, c["hidden_act"]?.GetValue<string>() ?? "gelu",
             c["max_position_embeddings"]?.GetValue<int>() ?? 512, c["type_vocab_size"]?.GetValue<int>() ?? 2,
-            c["layer_norm_eps"]?.GetValue<double>() ?? 1e-12, c["pad_token_id"]?.GetValue<int>() ?? 0);
+            c["layer_norm_eps"]?.GetValue<double>() ?? 1e-12, c["pad_token_id"]?.GetValue<int>() ?? 0,
+            c["hidden_dropout_prob"]?.GetValue<double>() ?? 0.1, c["attention_probs_dropout_prob"]?.GetValue<double>() ?? 0.1);
     }
 
     /// <summary>Reads a config.json file.</summary>
@@ -46,6 +47,7 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
     public TokenEmbedding token_type_embeddings;
     /// <summary>LayerNorm over the sum.</summary>
     public LayerNorm LayerNorm;
+    internal double dropout;
 
     /// <summary>The embeddings of <paramref name="c"/>.</summary>
     public BertEmbeddings(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertEmbeddings))
@@ -54,18 +56,20 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
         position_embeddings = new TokenEmbedding(c.MaxPositionEmbeddings, c.HiddenSize, device, dtype);
         token_type_embeddings = new TokenEmbedding(c.TypeVocabSize, c.HiddenSize, device, dtype);
         LayerNorm = new LayerNorm(c.HiddenSize, c.LayerNormEps, device, dtype);
+        dropout = c.HiddenDropoutProb;
         RegisterComponents();
     }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids, null);
 
-    /// <summary>ids [B, T] (+ token types) → [B, T, H].</summary>
+    /// <summary>ids [B, T] (+ token types) → [B, T, H]; in training mode, dropout (hidden_dropout_prob) follows the norm.</summary>
     public Tensor Forward(Tensor ids, Tensor? tokenTypes)
     {
         var positions = torch.arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device);
         tokenTypes ??= torch.zeros_like(ids);
-        return LayerNorm.call(word_embeddings.call(ids) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes));
+        var x = LayerNorm.call(word_embeddings.call(ids) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes));
+        return nn.functional.dropout(x, dropout, training);
     }
 }
 
@@ -79,6 +83,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor>, ISelfAttentio
     /// <summary>W_V.</summary>
     public Linear value;
     Tensor? lastWeights;
+    internal double dropout;
 
     /// <summary>Attention of <paramref name="c"/>.</summary>
     public BertSelfAttention(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertSelfAttention))
@@ -87,6 +92,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor>, ISelfAttentio
         query = nn.Linear(c.HiddenSize, c.HiddenSize, true, device, dtype);
         key = nn.Linear(c.HiddenSize, c.HiddenSize, true, device, dtype);
         value = nn.Linear(c.HiddenSize, c.HiddenSize, true, device, dtype);
+        dropout = c.AttentionProbsDropoutProb;
         RegisterComponents();
     }
 
@@ -106,7 +112,8 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor>, ISelfAttentio
         long b = x.shape[0], t = x.shape[1], d = x.shape[2], hd = d / NumHeads;
         Tensor Heads(Tensor z) => z.view(b, t, NumHeads, hd).transpose(1, 2);
         var allowed = inputs.AttentionMask is null ? null : Attention.PaddingMask(inputs.AttentionMask);
-        var y = Attention.ScaledDotProduct(Heads(query.call(x)), Heads(key.call(x)), Heads(value.call(x)), allowed, out var weights);
+        var y = Attention.ScaledDotProduct(Heads(query.call(x)), Heads(key.call(x)), Heads(value.call(x)), allowed, out var weights,
+            training ? dropout : 0);
         if (CaptureWeights) { lastWeights?.Dispose(); lastWeights = weights.detach().cpu().DetachFromDisposeScope(); }
         return y.transpose(1, 2).reshape(b, t, d);
     }
@@ -119,17 +126,20 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     public Linear dense;
     /// <summary>Post-norm.</summary>
     public LayerNorm LayerNorm;
+    internal double dropout;
 
     /// <summary>The output of <paramref name="c"/>'s attention (or MLP, with <paramref name="inner"/> inputs).</summary>
     public BertSelfOutput(BertConfig c, long? inner = null, Device? device = null, ScalarType? dtype = null) : base(nameof(BertSelfOutput))
     {
         dense = nn.Linear(inner ?? c.HiddenSize, c.HiddenSize, true, device, dtype);
         LayerNorm = new LayerNorm(c.HiddenSize, c.LayerNormEps, device, dtype);
+        dropout = c.HiddenDropoutProb;
         RegisterComponents();
     }
 
-    /// <summary>LayerNorm(dense(h) + residual).</summary>
-    public override Tensor forward(Tensor h, Tensor residual) => Residual.PostNorm(residual, LayerNorm.call, _ => dense.call(h));
+    /// <summary>LayerNorm(Dropout(dense(h)) + residual); dropout (hidden_dropout_prob) only in training mode.</summary>
+    public override Tensor forward(Tensor h, Tensor residual) =>
+        Residual.PostNorm(residual, LayerNorm.call, _ => nn.functional.dropout(dense.call(h), dropout, training));
 }
 
 /// <summary>BERT's attention block: self-attention then its output projection with residual and LayerNorm.</summary>
@@ -266,8 +276,22 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The hyper-parameters.</summary>
+    /// <summary>The hyper-parameters (the dropout probabilities as built; see <see cref="SetDropout"/>).</summary>
     public BertConfig Config { get; }
+
+    /// <summary>Changes the dropout probabilities of every layer (hidden_dropout_prob, attention_probs_dropout_prob), e.g. to
+    /// pretrain without dropout and fine-tune with it, as setting <c>p</c> on each <c>nn.Dropout</c> does in PyTorch.</summary>
+    public void SetDropout(double hidden, double attention)
+    {
+        if (hidden is < 0 or >= 1 || attention is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(hidden), "dropout probabilities lie in [0, 1)");
+        embeddings.dropout = hidden;
+        foreach (var l in encoder.layer)
+        {
+            l.attention.self.dropout = attention;
+            l.attention.output.dropout = hidden;
+            l.output.dropout = hidden;
+        }
+    }
     /// <summary>The self-attention of every layer.</summary>
     public IReadOnlyList<ISelfAttention> AttentionLayers => encoder.layer.Select(l => (ISelfAttention)l.attention.self).ToList();
 

@@ -73,6 +73,23 @@ public class ContrastiveLossesTests : TorchTest
     }
 
     [Fact]
+    public void InfoNce_with_hard_negatives_adds_them_as_columns_of_the_query_direction_only()
+    {
+        torch.manual_seed(4);
+        var q = randn(6, 4); var k = randn(6, 4); var h = randn(3, 4);
+        var keys = cat([k, h], 0);
+        var logits = nn.functional.cosine_similarity(q.unsqueeze(1), keys.unsqueeze(0), dim: 2) / 0.2;   // [6, 9]
+        var target = arange(6, dtype: ScalarType.Int64);
+        var forward = nn.functional.cross_entropy(logits, target).item<float>();
+        var backward = nn.functional.cross_entropy(logits[.., ..6].t(), target).item<float>();
+        Assert.Equal(forward, ContrastiveLosses.InfoNce(q, k, 0.2, hardNegatives: h).item<float>(), 4);
+        Assert.Equal((forward + backward) / 2, ContrastiveLosses.InfoNce(q, k, 0.2, symmetric: true, hardNegatives: h).item<float>(), 4);
+        // A hard negative makes the task harder: the loss can only grow.
+        Assert.True(forward > ContrastiveLosses.InfoNce(q, k, 0.2).item<float>());
+        Assert.Equal(ContrastiveLosses.InfoNce(q, k, 0.2).item<float>(), ContrastiveLosses.InfoNce(q, k, 0.2, hardNegatives: zeros(0, 4)).item<float>(), 6);
+    }
+
+    [Fact]
     public void Losses_have_gradients()
     {
         var a = randn(4, 3, requires_grad: true);

@@ -57,6 +57,31 @@ public class ParaphrasePairsTests
     }
 
     [Fact]
+    public void With_hard_negatives_each_pair_carries_one_of_its_own_group_preferring_one_that_imitates_it()
+    {
+        var set = new ParaphraseSet([
+            new ParaphraseGroup(0, "train", "a", ["A1", "A2", "A3"], [new HardNegative("notA1", 0, "negation"), new HardNegative("notA3", 2, "antonym")]),
+            new ParaphraseGroup(1, "train", "b", ["B1", "B2"], []),
+        ]);
+        var pairs = ParaphrasePairs.TrainingPairs(set, hardNegatives: true).ToDictionary(p => (p.Anchor, p.Positive), p => p.HardNegative);
+        Assert.Equal("notA1", pairs[("A1", "A2")]);          // only notA1 imitates A1 or A2
+        Assert.Equal("notA3", pairs[("A2", "A3")]);          // only notA3 imitates A2 or A3
+        Assert.Contains(pairs[("A1", "A3")], new[] { "notA1", "notA3" });
+        Assert.Null(pairs[("B1", "B2")]);                    // group without hard negatives
+        Assert.All(ParaphrasePairs.TrainingPairs(set), p => Assert.Null(p.HardNegative));
+
+        var real = EmbeddingData.LoadParaphrases();
+        var heldOut = real.Items(real.HeldOut).Select(i => i.Text).ToHashSet();
+        var realPairs = ParaphrasePairs.TrainingPairs(real, hardNegatives: true);
+        Assert.Contains(realPairs, p => p.HardNegative is not null);
+        Assert.All(realPairs.Where(p => p.HardNegative is not null), p =>
+        {
+            Assert.Contains(p.HardNegative, real.Groups.Single(g => g.Id == p.Group).HardNegatives.Select(h => h.Text));
+            Assert.DoesNotContain(p.HardNegative, heldOut);
+        });
+    }
+
+    [Fact]
     public void Training_batches_never_hold_two_pairs_of_one_group()
     {
         var set = EmbeddingData.LoadParaphrases();

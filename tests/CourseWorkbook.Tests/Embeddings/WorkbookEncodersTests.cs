@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace CourseWorkbook.Tests.Embeddings;
 
+[Collection(TorchRandomCollection.Name)]
 public class WorkbookEncodersTests : TorchTest
 {
     static readonly string[] Texts = ["The dog bit the man.", "The man was bitten by the dog.", "Rain is expected tomorrow.", "Markets rallied on Friday."];

@@ -71,6 +71,30 @@ public class ModelFamilyTests
     }
 
     [Fact]
+    public void Bert_dropout_acts_in_training_mode_only_and_is_read_from_config_json()
+    {
+        var ids = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6 }, new long[] { 1, 6 });
+        torch.manual_seed(5);
+        using var model = new BertModel(TinyBert with { HiddenDropoutProb = 0.3, AttentionProbsDropoutProb = 0.3 });
+        torch.manual_seed(5);
+        using var plain = new BertModel(TinyBert with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 });
+        model.eval();
+        plain.eval();
+        var reference = plain.Forward(ids);
+        Assert.True(reference.allclose(model.Forward(ids)));            // eval: no dropout, same weights → same output
+        model.train();
+        var a = model.Forward(ids); var b = model.Forward(ids);
+        Assert.False(a.allclose(b));                                    // two training passes differ (SimCSE's two views)
+        Assert.False(a.allclose(reference));
+        plain.train();
+        Assert.True(reference.allclose(plain.Forward(ids)));            // p = 0: training mode changes nothing
+
+        var c = BertConfig.FromJson("""{"hidden_dropout_prob": 0.2, "attention_probs_dropout_prob": 0.05}""");
+        Assert.Equal((0.2, 0.05), (c.HiddenDropoutProb, c.AttentionProbsDropoutProb));
+        Assert.Equal((0.1, 0.1), (BertConfig.FromJson("{}").HiddenDropoutProb, BertConfig.FromJson("{}").AttentionProbsDropoutProb));
+    }
+
+    [Fact]
     public void Published_parameter_counts_are_reproduced_on_the_meta_device_and_by_formula()
     {
         Assert.Equal(494_032_768, ParameterCounts.CountOnMeta(d => new LlamaForCausalLM(LlamaConfig.Qwen2_5_0_5B, d)));

@@ -8,14 +8,15 @@ public static class Attention
 {
     /// <summary>Attention(Q, K, V) = softmax(QKᵀ/√d_k, masked) · V for q [B, H, Tq, d], k/v [B, H, Tk, d];
     /// <paramref name="allowed"/> (bool, broadcastable to [B, H, Tq, Tk]) is true where a query may look at a key.
-    /// <paramref name="weights"/> receives the attention probabilities.</summary>
-    public static Tensor ScaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor? allowed, out Tensor weights)
+    /// <paramref name="weights"/> receives the attention probabilities; <paramref name="dropout"/> &gt; 0 (training only) drops
+    /// some of them before they weigh the values, as BERT's attention_probs_dropout_prob does.</summary>
+    public static Tensor ScaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor? allowed, out Tensor weights, double dropout = 0)
     {
         var scores = torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1]);
         if (allowed is not null)
             scores = scores.masked_fill(allowed.logical_not(), torch.finfo(scores.dtype).min);
         weights = nn.functional.softmax(scores, -1);
-        return torch.matmul(weights, v);
+        return torch.matmul(dropout > 0 ? nn.functional.dropout(weights, dropout, true) : weights, v);
     }
 
     /// <summary>The causal mask [Tq, Tk]: the queries are the last Tq of Tk positions, and query i may see keys
