@@ -27,6 +27,8 @@ namespace CourseWorkbook.Embeddings;
 /// <param name="WordDropout">Word drop probability of the unsupervised views.</param>
 /// <param name="AugmentUnlabelled">Whether each epoch adds a pair of two word-dropout views of every training text.</param>
 /// <param name="PriorWords">Leading whole words of bert-base-uncased's vocab.txt added to the reduced vocabulary.</param>
+/// <param name="AverageLastEpochs">Weight averaging (as in stochastic weight averaging): the encoder ends with the mean of its
+/// parameters at the end of each of the last N epochs, which smooths the epoch-to-epoch wobble of a small data set (0 = off).</param>
 /// <param name="HardNegatives">Whether each training pair brings one of its group's hard negatives as an extra negative.</param>
 /// <param name="MlmDropout">BERT's hidden and attention-probability dropout during masked-LM pretraining.</param>
 /// <param name="Dropout">The same during contrastive training (the config's hidden_dropout_prob and attention_probs_dropout_prob):
@@ -51,7 +53,8 @@ public sealed record EncoderTrainingOptions(
     int PriorWords = 6000,
     double MlmDropout = 0.0,
     double Dropout = 0.1,
-    bool HardNegatives = false);
+    bool HardNegatives = false,
+    int AverageLastEpochs = 0);
 
 /// <summary>What a training phase did: its name, the loss every few steps, and how long it took.</summary>
 public sealed record EncoderTrainingLog(string Phase, IReadOnlyList<(int Step, double Loss)> Losses, TimeSpan Elapsed);
@@ -294,7 +297,9 @@ public static class WorkbookEncoders
             pairs.SelectMany(p => new[] { p.Anchor, p.Positive }).Concat(unlabelled ?? []), (int)model.embeddings.word_embeddings.weight.shape[0]));
         model.SetDropout(o.Dropout, o.Dropout);
         model.train();
-        for (int epoch = 0; epoch < (epochs ?? o.ContrastiveEpochs); epoch++)
+        int totalEpochs = epochs ?? o.ContrastiveEpochs, averagedCount = 0;
+        Tensor[]? averaged = null;
+        for (int epoch = 0; epoch < totalEpochs; epoch++)
         {
             var epochPairs = pairs.ToList();
             if (unlabelled is not null)
@@ -328,8 +333,18 @@ public static class WorkbookEncoders
                 }
                 step++;
             }
+            if (totalEpochs - epoch <= o.AverageLastEpochs)
+                using (no_grad())
+                {
+                    averaged ??= model.parameters().Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+                    foreach (var (sum, p) in averaged.Zip(model.parameters())) sum.add_(p);
+                    averagedCount++;
+                }
             if (onEpoch is not null) { model.eval(); onEpoch(epoch + 1); model.train(); }
         }
+        if (averaged is not null)
+            using (no_grad())
+                foreach (var (sum, p) in averaged.Zip(model.parameters())) { p.copy_(sum / averagedCount); sum.Dispose(); }
         model.eval();
         return new EncoderTrainingLog("contrastive", losses, sw.Elapsed);
     }

@@ -74,6 +74,24 @@ public class WorkbookEncodersTests : TorchTest
     }
 
     [SharedModelFact("all-MiniLM-L6-v2/vocab.txt")]
+    public void Weight_averaging_ends_with_the_mean_of_the_last_epochs_parameters()
+    {
+        var vocab = Vocabulary();
+        torch.manual_seed(9);
+        var model = new BertModel(WorkbookEncoders.Config(vocab.Count, Tiny), addPoolingLayer: false);
+        var pairs = new[] { new TrainingPair(Texts[0], Texts[1], 0), new TrainingPair(Texts[2], Texts[3], 1) };
+        var snapshots = new List<float[]>();
+        float[] Weights() => model.encoder.layer[0].attention.self.query.weight.detach().data<float>().ToArray();
+        WorkbookEncoders.TrainContrastive(model, WorkbookEncoders.Tokenizer(vocab), pairs, Tiny with { AverageLastEpochs = 2 }, epochs: 3,
+            onEpoch: _ => snapshots.Add(Weights()));
+        Assert.Equal(3, snapshots.Count);
+        Assert.NotEqual(snapshots[1], snapshots[2]);                       // the epochs moved the weights
+        var final = Weights();
+        for (int i = 0; i < final.Length; i++)
+            Assert.Equal((snapshots[1][i] + snapshots[2][i]) / 2, final[i], 5);
+    }
+
+    [SharedModelFact("all-MiniLM-L6-v2/vocab.txt")]
     public void Saved_checkpoint_loads_by_name_and_embeds_like_the_trained_model_up_to_f16()
     {
         var vocab = Vocabulary();

@@ -191,7 +191,7 @@ public class SvgChartTests
         var root = Parse(SvgChart.Render(Plot.Heatmap("Attention", z)));
 
         var image = root.Descendants(Svg + "image").Single();
-        Assert.Empty(WithClass(root, "heatmap").Where(e => e.Name == Svg + "rect"));
+        Assert.DoesNotContain(WithClass(root, "heatmap"), e => e.Name == Svg + "rect");
         var href = image.Attribute("href")!.Value;
         Assert.StartsWith("data:image/png;base64,", href);
         var png = Convert.FromBase64String(href["data:image/png;base64,".Length..]);

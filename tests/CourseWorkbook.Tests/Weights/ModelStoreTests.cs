@@ -123,11 +123,11 @@ public class ModelStoreTests : IDisposable
     }
 
     [Fact]
-    public void Offline_with_nothing_cached_says_where_it_looked()
+    public async Task Offline_with_nothing_cached_says_where_it_looked()
     {
         var store = new ModelStore(localRoot: Path.Combine(root, "models"), huggingFaceCache: Cache);
         Directory.CreateDirectory(store.LocalRoot!);
-        var lookup = store.ResolveOrDownloadAsync("Qwen/Qwen2.5-0.5B", "model.safetensors").GetAwaiter().GetResult();
+        var lookup = await store.ResolveOrDownloadAsync("Qwen/Qwen2.5-0.5B", "model.safetensors");
         Assert.False(lookup.Found);
         Assert.Null(lookup.Source);
         Assert.Contains(Path.Combine(root, "models", "Qwen", "Qwen2.5-0.5B", "model.safetensors"), lookup.Searched);
@@ -145,11 +145,11 @@ public class ModelStoreTests : IDisposable
     }
 
     [Fact]
-    public void Connecting_to_a_closed_port_fails_fast_with_a_typed_result()
+    public async Task Connecting_to_a_closed_port_fails_fast_with_a_typed_result()
     {
         using var client = new HubClient("http://127.0.0.1:9", token: "", connectTimeout: TimeSpan.FromSeconds(2), maxAttempts: 1);
         var store = new ModelStore(localRoot: Path.Combine(root, "none"), huggingFaceCache: Cache, hub: client);
-        var lookup = store.ResolveOrDownloadAsync("org/tiny", "model.bin").GetAwaiter().GetResult();
+        var lookup = await store.ResolveOrDownloadAsync("org/tiny", "model.bin");
         Assert.False(lookup.Found);
         Assert.NotNull(lookup.Error);
     }
