@@ -308,18 +308,16 @@ public static class WorkbookEncoders
             {
                 if (batch.Count < 2) continue;
                 using var scope = NewDisposeScope();
-                var (ai, am) = Batch(tokenizer, batch.Select(p => p.Anchor).ToArray(), o.MaxLength);
-                var (pi, pm) = Batch(tokenizer, batch.Select(p => p.Positive).ToArray(), o.MaxLength);
-                optimizer.zero_grad();
-                var a = BertModel.MeanPool(model.Forward(ai, am), am);
-                var p = BertModel.MeanPool(model.Forward(pi, pm), pm);
-                var hard = batch.Where(x => x.HardNegative is not null).Select(x => x.HardNegative!).ToArray();
-                Tensor? h = null;
-                if (hard.Length > 0)
+                Tensor Pooled(string[] texts)
                 {
-                    var (hi, hm) = Batch(tokenizer, hard, o.MaxLength);
-                    h = BertModel.MeanPool(model.Forward(hi, hm), hm);
+                    var (ids, mask) = Batch(tokenizer, texts, o.MaxLength);
+                    return BertModel.MeanPool(model.Forward(ids, mask), mask);
                 }
+                optimizer.zero_grad();
+                var a = Pooled(batch.Select(x => x.Anchor).ToArray());
+                var p = Pooled(batch.Select(x => x.Positive).ToArray());
+                var hard = batch.Where(x => x.HardNegative is not null).Select(x => x.HardNegative!).ToArray();
+                var h = hard.Length > 0 ? Pooled(hard) : null;
                 var loss = ContrastiveLosses.InfoNce(a, p, o.Temperature, symmetric: true, hardNegatives: h);
                 loss.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);

@@ -283,7 +283,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     /// pretrain without dropout and fine-tune with it, as setting <c>p</c> on each <c>nn.Dropout</c> does in PyTorch.</summary>
     public void SetDropout(double hidden, double attention)
     {
-        if (hidden is < 0 or >= 1 || attention is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(hidden), "dropout probabilities lie in [0, 1)");
+        if (hidden is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "a dropout probability lies in [0, 1)");
+        if (attention is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(attention), attention, "a dropout probability lies in [0, 1)");
         embeddings.dropout = hidden;
         foreach (var l in encoder.layer)
         {
