@@ -89,7 +89,7 @@ public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer 
         }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (ids, mask) = WorkbookEncoders.Batch(Tokenizer, texts, maxLength);
+        var (ids, mask) = BertModel.Batch(Tokenizer, texts, maxLength);
         return Similarity.ToRows(nn.functional.normalize(Model.Forward(ids, mask).select(1, 0), p: 2, dim: 1));
     }
 
@@ -189,22 +189,6 @@ public static class WorkbookEncoders
         return BertTokenizer.Create(stream, Tokenizers.UncasedBertOptions());
     }
 
-    /// <summary>Token ids and attention mask [B, T] of <paramref name="texts"/>, with [CLS]/[SEP], padded with [PAD] = 0.</summary>
-    public static (Tensor Ids, Tensor Mask) Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
-    {
-        var encoded = texts.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray()).ToList();
-        int t = encoded.Max(e => e.Length);
-        var ids = new long[encoded.Count * t];
-        var mask = new long[encoded.Count * t];
-        for (int i = 0; i < encoded.Count; i++)
-            for (int j = 0; j < encoded[i].Length; j++)
-            {
-                ids[i * t + j] = encoded[i][j];
-                mask[i * t + j] = 1;
-            }
-        return (tensor(ids, [encoded.Count, t]), tensor(mask, [encoded.Count, t]));
-    }
-
     /// <summary>
     /// BERT's masking: each real (non-special) token is chosen with probability p; a chosen token becomes [MASK] 80 % of the
     /// time, a random token 10 %, stays 10 %. Returns the corrupted ids and the labels (−100 where nothing is predicted).
@@ -260,7 +244,7 @@ public static class WorkbookEncoders
             double lr = o.MlmLearningRate * Math.Min(1.0, (step + 1.0) / warmup) * (step < warmup ? 1 : 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, total - warmup))));
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             var batch = Enumerable.Range(0, o.MlmBatchSize).Select(_ => texts[rng.Next(texts.Count)]).ToArray();
-            var (ids, mask) = Batch(tokenizer, batch, o.MaxLength);
+            var (ids, mask) = BertModel.Batch(tokenizer, batch, o.MaxLength);
             var (inputs, labels) = MaskTokens(ids, mask, maskId, vocab, SpecialTokens.Count, o.MaskProbability, rng);
             optimizer.zero_grad();
             var logits = model.Forward(inputs, mask);
@@ -310,7 +294,7 @@ public static class WorkbookEncoders
                 using var scope = NewDisposeScope();
                 Tensor Pooled(string[] texts)
                 {
-                    var (ids, mask) = Batch(tokenizer, texts, o.MaxLength);
+                    var (ids, mask) = BertModel.Batch(tokenizer, texts, o.MaxLength);
                     return BertModel.MeanPool(model.Forward(ids, mask), mask);
                 }
                 optimizer.zero_grad();

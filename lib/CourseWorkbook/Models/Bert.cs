@@ -314,24 +314,31 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     public LoadReport Load(ITensorSource source) =>
         StateDict.Load(this, source, k => k.StartsWith("bert.", StringComparison.Ordinal) ? k[5..] : k.StartsWith("cls.", StringComparison.Ordinal) ? null : k);
 
+    /// <summary>Token ids and attention mask [B, T] of <paramref name="texts"/>: each with [CLS]/[SEP], cut to
+    /// <paramref name="maxLength"/> tokens, padded to the longest with the tokenizer's [PAD].</summary>
+    public static (Tensor Ids, Tensor Mask) Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
+    {
+        var encoded = texts.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray()).ToList();
+        int t = encoded.Max(e => e.Length);
+        var ids = new long[encoded.Count * t];
+        var mask = new long[encoded.Count * t];
+        Array.Fill(ids, tokenizer.PaddingTokenId);
+        for (int i = 0; i < encoded.Count; i++)
+            for (int j = 0; j < encoded[i].Length; j++)
+            {
+                ids[i * t + j] = encoded[i][j];
+                mask[i * t + j] = 1;
+            }
+        return (torch.tensor(ids, new long[] { encoded.Count, t }), torch.tensor(mask, new long[] { encoded.Count, t }));
+    }
+
     /// <summary>Sentence embeddings: tokenize with [CLS]/[SEP], pad, run, mean-pool over the attention mask, L2-normalise.
     /// Returns [N, H].</summary>
     public Tensor EncodeSentences(BertTokenizer tokenizer, IReadOnlyList<string> sentences, int maxLength = 256, bool normalize = true)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var encoded = sentences.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray()).ToList();
-        int t = encoded.Max(e => e.Length);
-        var ids = new long[encoded.Count * t];
-        var mask = new long[encoded.Count * t];
-        for (int i = 0; i < encoded.Count; i++)
-            for (int j = 0; j < t; j++)
-            {
-                ids[i * t + j] = j < encoded[i].Length ? encoded[i][j] : tokenizer.PaddingTokenId;
-                mask[i * t + j] = j < encoded[i].Length ? 1 : 0;
-            }
-        var idT = torch.tensor(ids, new long[] { encoded.Count, t });
-        var maskT = torch.tensor(mask, new long[] { encoded.Count, t });
+        var (idT, maskT) = Batch(tokenizer, sentences, maxLength);
         var pooled = MeanPool(Forward(idT, maskT), maskT);
         if (normalize) pooled = nn.functional.normalize(pooled, p: 2, dim: 1);
         return pooled.MoveToOuterDisposeScope();
