@@ -1,51 +1,85 @@
 using System.Diagnostics;
 using System.Globalization;
 using CourseWorkbook.Runner.Dib;
+using System.Runtime.InteropServices;
 using CourseWorkbook.Runner.Execution;
+using CourseWorkbook.Runner.Kernel;
 using CourseWorkbook.Runner.Output;
 
 namespace CourseWorkbook.Runner;
 
-/// <summary>Entry point of the headless notebook runner: <c>run</c> for users, a hidden <c>worker</c> verb for its child processes.</summary>
+/// <summary>Entry point of the headless notebook runner: each notebook runs in the real .NET Interactive kernel,
+/// the one VS Code's Polyglot Notebooks starts, driven over its stdio protocol.</summary>
 public static class Program
 {
-    /// <summary>The hidden verb a worker process is started with.</summary>
-    public const string WorkerVerb = "worker";
-
     /// <summary>Default per-cell timeout in seconds.</summary>
     public const int DefaultCellTimeoutSeconds = 300;
+
+    /// <summary>Default wait for a kernel to report ready, in seconds.</summary>
+    public const int DefaultKernelTimeoutSeconds = 120;
 
     public const int ExitPassed = 0;
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
+    public const int ExitInterrupted = 130;
+    public const int ExitTerminated = 143;
 
     public const string Usage = """
-        usage: CourseWorkbook.Runner run <notebook.dib|folder>... [--out DIR] [--cell-timeout SECONDS] [--set NAME=VALUE]...
+        usage: CourseWorkbook.Runner run <notebook.dib|folder>... [--out DIR] [--cell-timeout SECONDS]
+                                     [--kernel-timeout SECONDS] [--set NAME=VALUE]...
 
-        Runs the C# cells of .dib notebooks headless, in order, and writes to DIR (default: artifacts/):
-          <name>.ipynb    each executed notebook (nbformat 4.5), and <name>/ for the notebook's own artifacts
-          summary.json    per notebook and cell: status, seconds, errors, timings, published results
-          summary.md      the same as tables, plus the runner's overhead
+        Runs .dib notebooks headless in the real .NET Interactive kernel (the dotnet tool Microsoft.dotnet-interactive
+        pinned in .config/dotnet-tools.json, started as VS Code starts it, one kernel process per notebook, in the
+        notebook's folder), and writes to DIR (default: artifacts/):
+          <name>.ipynb    each executed notebook (nbformat 4.5, kernelspec .net-csharp), and <name>/ for its artifacts
+          summary.json    per notebook and cell: status, seconds, errors, published results, kernel timings
+          summary.md      the same as tables, plus kernel start and per-cell overhead
           junit.xml       one testsuite per notebook, one testcase per code cell
 
-        A folder runs every *.dib in it, sorted by name. Each notebook runs in its own worker process.
-          --out DIR               output folder (default: artifacts)
-          --cell-timeout SECONDS  kill a cell running longer than this (default: 300); the cell fails with "timed out"
-          --set NAME=VALUE        override a notebook parameter (repeatable; names are case-insensitive)
+        A folder runs every *.dib in it, sorted by name.
+          --out DIR                 output folder (default: artifacts)
+          --cell-timeout SECONDS    a cell running longer fails as "timed out" (default: 300); its kernel is ended
+                                    and the notebook's remaining cells are skipped
+          --kernel-timeout SECONDS  longest wait for a kernel to start (default: 120)
+          --set NAME=VALUE          override a notebook parameter (repeatable; letters, digits and _; names are
+                                    case-insensitive): the kernel gets COURSEWORKBOOK_PARAM_NAME=VALUE, as a VS Code
+                                    user sets it through polyglot-notebook.kernelEnvironmentVariables
 
-        Exit codes: 0 every notebook passed; 1 a cell failed or timed out; 2 bad usage or an unparseable notebook.
-        Only C# code runs; markdown cells are kept, html and mermaid cells are shown as display outputs, and cells of
-        other kernels (fsharp, pwsh, javascript, ...) fail as not supported.
+        Every cell goes to the kernel its .dib names: csharp, fsharp, pwsh, html and value cells run there; a cell
+        for a kernel the tool does not have (javascript, python, ...) fails with the kernel's message. Markdown cells
+        are kept as they are.
+
+        Exit codes: 0 every notebook passed; 1 a cell failed or timed out, or a kernel would not start or died;
+        2 bad usage or an unparseable notebook; 130 / 143 interrupted by SIGINT / SIGTERM (the kernels are ended,
+        the notebooks finished so far keep their outputs, the interrupted one writes none).
         """;
 
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == WorkerVerb) return Worker.RunAsync(args[1..]).GetAwaiter().GetResult();
-        return RunAsync(args, Console.Error).GetAwaiter().GetResult();
+        using var cancel = new CancellationTokenSource();
+        var exitCode = ExitInterrupted;
+        void Stop(PosixSignalContext context, int code)
+        {
+            context.Cancel = true; // finish in order: end the kernels, leave no half-written file
+            exitCode = code;
+            cancel.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, ExitInterrupted));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, ExitTerminated));
+        try
+        {
+            return RunAsync(args, Console.Error, cancel.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted: the kernels were ended; the notebook that was running wrote no output");
+            return exitCode;
+        }
     }
 
     /// <summary>The CLI: parses arguments, runs the notebooks and writes the outputs; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr, CancellationToken cancel = default)
     {
         if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -107,15 +141,27 @@ public static class Program
             notebooks.Add(new NotebookRecord(path, name, document, document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList()));
         }
 
+        KernelTool tool;
+        try
+        {
+            tool = KernelTool.Locate();
+            tool.EnsureRestored(stderr);
+        }
+        catch (KernelException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitFailed;
+        }
+
         var outDirectory = Path.GetFullPath(options.OutDirectory);
         Directory.CreateDirectory(outDirectory);
-        var runner = new NotebookRunner(options.CellTimeout, options.Parameters, stderr);
+        var runner = new NotebookRunner(tool, new RunSettings(options.CellTimeout, options.KernelTimeout, options.Parameters), stderr);
         var total = Stopwatch.StartNew();
         var done = new List<NotebookRecord>();
         foreach (var notebook in notebooks)
         {
             stderr.WriteLine($"notebook {notebook.Path}: {notebook.Cells.Count(c => c.IsCode)} code cells of {notebook.Cells.Count}");
-            await runner.RunAsync(notebook, Path.Combine(outDirectory, notebook.Name));
+            await runner.RunAsync(notebook, Path.Combine(outDirectory, notebook.Name), cancel);
             done.Add(notebook);
             AtomicFile.WriteAllText(Path.Combine(outDirectory, notebook.Name + ".ipynb"), IpynbWriter.Write(notebook));
             WriteSummaries(outDirectory, done, total.Elapsed.TotalSeconds);
@@ -126,8 +172,8 @@ public static class Program
         }
 
         var overhead = Overhead.Of(done);
-        if (overhead.MedianOverheadMs is { } median)
-            stderr.WriteLine($"runner overhead: median {median:0.0} ms per cell after the first (compile median {overhead.MedianCompileMs:0.0} ms) over {overhead.CellsMeasured} cells");
+        if (overhead.MedianTrivialCellMs is { } median)
+            stderr.WriteLine($"per-cell overhead: median {median:0.0} ms over {overhead.CellsMeasured} trivial cells; median kernel start {overhead.MedianKernelStartMs:0} ms");
         var passed = done.Count(n => n.Status == CellStatus.Passed);
         stderr.WriteLine($"{passed}/{done.Count} notebooks passed in {total.Elapsed.TotalSeconds:0.00} s; outputs in {outDirectory}");
         return passed == done.Count ? ExitPassed : ExitFailed;
@@ -164,6 +210,7 @@ public static class Program
         IReadOnlyList<string> Inputs,
         string OutDirectory,
         TimeSpan CellTimeout,
+        TimeSpan KernelTimeout,
         IReadOnlyDictionary<string, string> Parameters,
         bool Help);
 
@@ -174,8 +221,9 @@ public static class Program
         var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var outDirectory = "artifacts";
         var timeout = TimeSpan.FromSeconds(DefaultCellTimeoutSeconds);
+        var kernelTimeout = TimeSpan.FromSeconds(DefaultKernelTimeoutSeconds);
         var help = false;
-        options = new RunOptions(inputs, outDirectory, timeout, parameters, false);
+        options = new RunOptions(inputs, outDirectory, timeout, kernelTimeout, parameters, false);
         error = "";
         for (var i = 0; i < args.Count; i++)
         {
@@ -183,11 +231,11 @@ public static class Program
             string? Value()
             {
                 var eq = arg.IndexOf('=');
-                if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 && arg[..eq] is "--out" or "--cell-timeout") return arg[(eq + 1)..];
+                if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 && arg[..eq] is "--out" or "--cell-timeout" or "--kernel-timeout") return arg[(eq + 1)..];
                 return i + 1 < args.Count ? args[++i] : null;
             }
 
-            var option = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 0 and var e && arg[..e] is "--out" or "--cell-timeout"
+            var option = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 0 and var e && arg[..e] is "--out" or "--cell-timeout" or "--kernel-timeout"
                 ? arg[..e]
                 : arg;
             switch (option)
@@ -213,10 +261,25 @@ public static class Program
 
                     timeout = TimeSpan.FromSeconds(seconds);
                     break;
+                case "--kernel-timeout":
+                    if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var kernelSeconds) || !(kernelSeconds > 0))
+                    {
+                        error = "--kernel-timeout needs a positive number of seconds";
+                        return false;
+                    }
+
+                    kernelTimeout = TimeSpan.FromSeconds(kernelSeconds);
+                    break;
                 case "--set":
                     if (i + 1 >= args.Count || args[++i].Split('=', 2) is not [{ Length: > 0 } name, var value])
                     {
                         error = "--set needs NAME=VALUE";
+                        return false;
+                    }
+
+                    if (!WorkbookContract.IsValidParameterName(name.Trim()))
+                    {
+                        error = $"--set: parameter name '{name}' may hold only letters, digits and _";
                         return false;
                     }
 
@@ -240,7 +303,7 @@ public static class Program
             return false;
         }
 
-        options = new RunOptions(inputs, outDirectory, timeout, parameters, help);
+        options = new RunOptions(inputs, outDirectory, timeout, kernelTimeout, parameters, help);
         return true;
     }
 }

@@ -1,6 +1,6 @@
 namespace CourseWorkbook.Runner.Tests;
 
-/// <summary>Usage and input errors, through the runner's public entry point in-process (no worker is started).</summary>
+/// <summary>Usage and input errors, through the runner's public entry point in-process (no kernel is started).</summary>
 public class CliTests
 {
     private static (int Exit, string Stderr) Run(params string[] args)
@@ -16,7 +16,9 @@ public class CliTests
     [InlineData(new[] { "run" }, "run needs at least one notebook")]
     [InlineData(new[] { "run", "x.dib", "--cell-timeout", "soon" }, "--cell-timeout needs a positive number")]
     [InlineData(new[] { "run", "x.dib", "--cell-timeout", "0" }, "--cell-timeout needs a positive number")]
+    [InlineData(new[] { "run", "x.dib", "--kernel-timeout", "-1" }, "--kernel-timeout needs a positive number")]
     [InlineData(new[] { "run", "x.dib", "--set", "novalue" }, "--set needs NAME=VALUE")]
+    [InlineData(new[] { "run", "x.dib", "--set", "learning-rate=1" }, "parameter name 'learning-rate' may hold only letters, digits and _")]
     [InlineData(new[] { "run", "x.dib", "--out" }, "--out needs a folder")]
     [InlineData(new[] { "run", "x.dib", "--verbose" }, "unknown option '--verbose'")]
     public void Bad_usage_exits_2_with_a_message(string[] args, string message)
@@ -79,20 +81,23 @@ public class CliTests
     [Fact]
     public void Run_options_parse_with_defaults()
     {
-        Assert.True(Program.TryParseRun(["a.dib", "dir", "--set", "Epochs=3", "--set", "lr=0.1=x", "--cell-timeout=2.5"], out var options, out _));
+        Assert.True(Program.TryParseRun(
+            ["a.dib", "dir", "--set", "Epochs=3", "--set", "lr=0.1=x", "--cell-timeout=2.5", "--kernel-timeout", "9"], out var options, out _));
 
         Assert.Equal(["a.dib", "dir"], options.Inputs);
         Assert.Equal("artifacts", options.OutDirectory);
         Assert.Equal(TimeSpan.FromSeconds(2.5), options.CellTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(9), options.KernelTimeout);
         Assert.Equal("3", options.Parameters["EPOCHS"]);
         Assert.Equal("0.1=x", options.Parameters["lr"]);
     }
 
     [Fact]
-    public void Default_cell_timeout_is_300_seconds()
+    public void Default_timeouts_are_300_seconds_per_cell_and_120_for_a_kernel_to_start()
     {
         Assert.True(Program.TryParseRun(["a.dib"], out var options, out _));
 
         Assert.Equal(TimeSpan.FromSeconds(300), options.CellTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(120), options.KernelTimeout);
     }
 }

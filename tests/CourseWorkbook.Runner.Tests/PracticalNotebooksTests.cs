@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace CourseWorkbook.Runner.Tests;
 
 /// <summary>
-/// Executes every practical notebook headless through the runner, as CI and the README's run command do, and checks
-/// that the numbers each lesson rests on (its published results) land in the expected range.
+/// Executes every practical notebook headless through the runner, in the real .NET Interactive kernel as CI and the
+/// README's run command do, and checks that no cell ends with an error output and that the numbers each lesson rests
+/// on (its published results) land in the expected range.
 /// </summary>
 public class PracticalNotebooksTests
 {
@@ -67,6 +68,13 @@ public class PracticalNotebooksTests
 
             var ipynb = Path.Combine(output, Path.ChangeExtension(notebook, ".ipynb"));
             Assert.True(File.Exists(ipynb), $"no executed notebook at {ipynb}");
+            using var executed = JsonDocument.Parse(File.ReadAllText(ipynb));
+            var errors = executed.RootElement.GetProperty("cells").EnumerateArray()
+                .Select((cell, i) => (Index: i + 1, Outputs: cell.TryGetProperty("outputs", out var o) ? o.EnumerateArray().ToList() : []))
+                .SelectMany(c => c.Outputs.Where(o => o.GetProperty("output_type").GetString() == "error")
+                    .Select(o => $"cell {c.Index}: {o.GetProperty("ename").GetString()}: {o.GetProperty("evalue").GetString()}"))
+                .ToList();
+            Assert.True(errors.Count == 0, "error outputs in the executed notebook:\n" + string.Join("\n", errors));
         }
         finally
         {

@@ -9,6 +9,25 @@ internal static class TestPaths
 
     public static string Notebook(string name) => Path.Combine(BaseDirectory, "Notebooks", name);
 
+    /// <summary>The repository's root (the folder holding CourseWorkbook.sln).</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root (CourseWorkbook.sln) not found");
+    }
+
+    /// <summary>Writes a nuget.config into <paramref name="folder"/> that points at the repository's local feed, as
+    /// notebooks/nuget.config does for the practicals, so a test notebook there can load the workbook's library.</summary>
+    public static void AddLocalFeed(string folder) => File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="courseworkbook-local" value="{Path.Combine(RepoRoot(), "feed")}" />
+          </packageSources>
+        </configuration>
+        """);
+
     private static readonly string TempRoot = CleanTempRoot();
 
     /// <summary>A fresh empty folder under the system temp folder (kept for inspection; removed by a later test run).</summary>

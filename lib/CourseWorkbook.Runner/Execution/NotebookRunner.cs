@@ -1,243 +1,343 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
+using CourseWorkbook.Runner.Kernel;
 using CourseWorkbook.Runner.Output;
 
 namespace CourseWorkbook.Runner.Execution;
 
+/// <summary>How long the runner waits, and what it passes to each notebook's kernel.</summary>
+/// <param name="CellTimeout">Longest a cell may run; past it the kernel is ended (it cannot stop a synchronous loop).</param>
+/// <param name="KernelTimeout">Longest wait for a new kernel to report ready.</param>
+/// <param name="Parameters">The --set overrides, passed as COURSEWORKBOOK_PARAM_* environment variables.</param>
+/// <param name="TrivialCells">Trivial cells timed after a passing notebook, to report the per-cell overhead.</param>
+public sealed record RunSettings(
+    TimeSpan CellTimeout, TimeSpan KernelTimeout, IReadOnlyDictionary<string, string> Parameters, int TrivialCells = 7);
+
 /// <summary>
-/// Runs one notebook in a worker process (the runner itself with the hidden "worker" verb), reads its events,
-/// and enforces the per-cell timeout by killing the worker's process tree. Until the worker's Roslyn warm-up has
-/// finished (its "warm" event) the clock allows <see cref="StartupAllowance"/> (or the cell timeout if longer); from
-/// then on each cell gets the cell timeout, counted from when the worker takes it or from the warm-up's end.
+/// Runs one notebook in its own kernel process, the real .NET Interactive kernel that VS Code starts: it submits the
+/// code cells in order, turns the kernel's events into the cells' outputs, and stops at the first cell that fails or
+/// runs past the timeout (the kernel is then ended and the remaining cells are skipped).
 /// </summary>
-public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<string, string> parameters, TextWriter progress)
+public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWriter progress)
 {
-    private const int StderrTailLines = 40;
+    /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes on).</summary>
+    public const int MaxStreamCharsPerCell = 1_000_000;
 
-    /// <summary>How long a worker may take to start before its first cell.</summary>
-    public static readonly TimeSpan StartupAllowance = TimeSpan.FromSeconds(60);
+    /// <summary>The code of the trivial cell timed after a notebook.</summary>
+    public const string TrivialCell = "0";
 
-    /// <summary>Runs the notebook; <paramref name="outputDirectory"/> is the folder for its artifacts.</summary>
-    public async Task RunAsync(NotebookRecord notebook, string outputDirectory)
+    static readonly TimeSpan ProgressEchoInterval = TimeSpan.FromSeconds(3);
+
+    /// <summary>Runs the notebook; <paramref name="outputDirectory"/> is the folder for its artifacts.
+    /// Throws <see cref="OperationCanceledException"/> (after ending the kernel) when <paramref name="cancel"/> fires.</summary>
+    public async Task RunAsync(NotebookRecord notebook, string outputDirectory, CancellationToken cancel)
     {
         var total = Stopwatch.StartNew();
         foreach (var cell in notebook.Cells)
             if (!cell.IsCode) cell.Status = CellStatus.Passed;
-        var options = new WorkerOptions(Path.GetFullPath(notebook.Path), Path.GetFullPath(outputDirectory), parameters);
-        Process process;
         try
         {
-            var assembly = WorkerAssembly();
-            notebook.WorkerReadyToRun = assembly != typeof(NotebookRunner).Assembly.Location;
-            process = StartWorker(options, assembly);
+            await RunCellsAsync(notebook, outputDirectory, cancel);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        finally
         {
-            if (NextCodeCell(notebook) is { } first)
-            {
-                Finish(first, CellStatus.Failed, 0);
-                first.Error = $"WorkerStartFailed: {e.Message}";
-                first.Outputs.Add(new ErrorOutput("WorkerStartFailed", e.Message, [e.ToString()]));
-            }
-
             notebook.Seconds = total.Elapsed.TotalSeconds;
-            return;
         }
 
-        using var ownedProcess = process;
-        var lines = Channel.CreateUnbounded<string>();
-        var stderrTail = new Queue<string>();
-        var readStdout = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line) lines.Writer.TryWrite(line);
-            lines.Writer.TryComplete();
-        });
-        var readStderr = Task.Run(async () =>
-        {
-            while (await process.StandardError.ReadLineAsync() is { } line)
-                lock (stderrTail)
-                {
-                    stderrTail.Enqueue(line);
-                    if (stderrTail.Count > StderrTailLines) stderrTail.Dequeue();
-                }
-        });
-
-        CellRecord? current = null;
-        var cellClock = Stopwatch.StartNew(); // time counted against the timeout
-        var cellWall = Stopwatch.StartNew();  // time since the current cell started
-        var startupBudget = cellTimeout > StartupAllowance ? cellTimeout : StartupAllowance;
-        var budget = startupBudget;
-        var warmed = false;
-        var executionCount = 0;
-        var done = false;
-        var displays = new Dictionary<string, DataOutput>();
-        while (!done)
-        {
-            var remaining = budget - cellClock.Elapsed;
-            string line;
-            try
-            {
-                using var timeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-                line = await lines.Reader.ReadAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                KillTree(process);
-                var cell = current ?? NextCodeCell(notebook);
-                if (cell is not null)
-                {
-                    cell.ExecutionCount ??= ++executionCount;
-                    Finish(cell, CellStatus.Timeout, cellWall.Elapsed.TotalSeconds);
-                    cell.Error = $"timed out after {FormatSeconds(cellTimeout.TotalSeconds)} s";
-                    cell.Outputs.Add(new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
-                }
-
-                break;
-            }
-            catch (ChannelClosedException)
-            {
-                // The worker died without saying "done": a crash, Environment.Exit, or a kill from outside.
-                if (!process.WaitForExit(5000)) KillTree(process);
-                await readStderr.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
-                string tail;
-                lock (stderrTail) tail = string.Join("\n", stderrTail);
-                var cell = current ?? NextCodeCell(notebook);
-                if (cell is not null)
-                {
-                    cell.ExecutionCount ??= ++executionCount;
-                    Finish(cell, CellStatus.Failed, cellWall.Elapsed.TotalSeconds);
-                    var exitCode = process.HasExited ? process.ExitCode.ToString(CultureInfo.InvariantCulture) : "unknown";
-                    cell.Error = $"WorkerCrashed: the worker process exited with code {exitCode} during this cell"
-                        + (tail.Length > 0 ? $"; stderr tail:\n{tail}" : "");
-                    cell.Outputs.Add(new ErrorOutput("WorkerCrashed", cell.Error, cell.Error.Split('\n')));
-                }
-
-                break;
-            }
-
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(line);
-            }
-            catch (JsonException)
-            {
-                lock (stderrTail) stderrTail.Enqueue($"(not an event) {line}");
-                continue;
-            }
-
-            using var ownedDocument = document;
-            var e = document.RootElement;
-            var type = e.GetProperty("t").GetString();
-            switch (type)
-            {
-                case WorkerEvent.Ready:
-                    notebook.WorkerStartMs = total.Elapsed.TotalMilliseconds;
-                    break;
-                case WorkerEvent.Warm:
-                    warmed = true;
-                    budget = cellTimeout;
-                    cellClock.Restart();
-                    break;
-                case WorkerEvent.Start:
-                    current = Cell(notebook, e);
-                    current.ExecutionCount = ++executionCount;
-                    cellClock.Restart();
-                    cellWall.Restart();
-                    budget = warmed ? cellTimeout : startupBudget;
-                    break;
-                case WorkerEvent.Stream:
-                    AppendStream(Cell(notebook, e), e.GetProperty("name").GetString()!, e.GetProperty("text").GetString()!);
-                    break;
-                case WorkerEvent.Display:
-                {
-                    var output = new DataOutput(Bundle(e), false, e.GetProperty("id").GetString());
-                    displays[output.DisplayId!] = output;
-                    Cell(notebook, e).Outputs.Add(output);
-                    break;
-                }
-                case WorkerEvent.Update:
-                    if (displays.TryGetValue(e.GetProperty("id").GetString()!, out var displayed)) displayed.Data = Bundle(e);
-                    break;
-                case WorkerEvent.Result:
-                    Cell(notebook, e).Outputs.Add(new DataOutput(Bundle(e), true));
-                    break;
-                case WorkerEvent.Error:
-                {
-                    var cell = Cell(notebook, e);
-                    var name = e.GetProperty("ename").GetString()!;
-                    var value = e.GetProperty("evalue").GetString()!;
-                    var traceback = e.GetProperty("traceback").EnumerateArray().Select(t => t.GetString()!).ToList();
-                    cell.Outputs.Add(new ErrorOutput(name, value, traceback));
-                    cell.Error = $"{name}: {value}";
-                    if (e.TryGetProperty("line", out var errorLine)) cell.ErrorLine = errorLine.GetInt32();
-                    break;
-                }
-                case WorkerEvent.Publish:
-                {
-                    var value = e.GetProperty("value");
-                    notebook.Results[e.GetProperty("name").GetString()!] = value.ValueKind == JsonValueKind.Number
-                        ? value.TryGetInt64(out var l) ? l : value.GetDouble()
-                        : value.GetString() ?? "";
-                    break;
-                }
-                case WorkerEvent.Param:
-                    notebook.DeclaredParameters[e.GetProperty("name").GetString()!] = e.GetProperty("value").GetString() ?? "";
-                    break;
-                case WorkerEvent.End:
-                {
-                    var cell = Cell(notebook, e);
-                    cell.RestoreMs = e.GetProperty("restoreMs").GetDouble();
-                    cell.WarmUpWaitMs = e.GetProperty("warmUpWaitMs").GetDouble();
-                    cell.CompileMs = e.GetProperty("compileMs").GetDouble();
-                    cell.RunMs = e.GetProperty("runMs").GetDouble();
-                    if (e.TryGetProperty("restoreFromCache", out var cached)) cell.RestoreFromCache = cached.GetBoolean();
-                    // The worker's own clock for the cell: the parent may read events late, the worker never runs late.
-                    Finish(cell, e.GetProperty("status").GetString()!, e.GetProperty("wallMs").GetDouble() / 1000);
-                    current = null;
-                    cellClock.Restart();
-                    budget = warmed ? cellTimeout : startupBudget;
-                    break;
-                }
-                case WorkerEvent.Done:
-                    done = true;
-                    break;
-            }
-        }
-
-        if (!process.WaitForExit(3000)) KillTree(process);
-        await Task.WhenAny(Task.WhenAll(readStdout, readStderr), Task.Delay(2000));
-
-        notebook.Seconds = total.Elapsed.TotalSeconds;
-        foreach (var name in parameters.Keys.Where(n => !notebook.DeclaredParameters.ContainsKey(n)))
+        foreach (var name in settings.Parameters.Keys.Where(n => !notebook.DeclaredParameters.ContainsKey(n)))
             notebook.Warnings.Add($"--set {name} was given but {notebook.Name} never declared a parameter of that name");
     }
 
-    private void Finish(CellRecord cell, string status, double seconds)
+    async Task RunCellsAsync(NotebookRecord notebook, string outputDirectory, CancellationToken cancel)
     {
-        cell.Status = status;
-        cell.Seconds = seconds;
-        var line = $"  cell {cell.Index,3} {cell.Kind,-8} {seconds,7:0.00} s  {status}";
-        if (cell.CompileMs is { } c and > 0 && cell.RunMs is { } r)
-            line += $"  (compile {c:0} ms, run {r:0} ms{(cell.RestoreMs > 0 ? $", restore {cell.RestoreMs:0} ms" : "")})";
-        progress.WriteLine(line);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(notebook.Path))!;
+        Directory.CreateDirectory(outputDirectory);
+        var start = tool.StartInfo(folder);
+        foreach (var (name, value) in settings.Parameters) start.Environment[WorkbookContract.ParameterVariable(name)] = value;
+        start.Environment[WorkbookContract.OutputDirectoryVariable] = Path.GetFullPath(outputDirectory);
+        start.Environment[WorkbookContract.NotebookVariable] = Path.GetFullPath(notebook.Path);
+
+        var clock = Stopwatch.StartNew();
+        KernelProcess kernel;
+        try
+        {
+            kernel = KernelProcess.Start(start);
+        }
+        catch (Exception e) when (e is KernelException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            FailBeforeCells(notebook, "KernelStartFailed", $"the kernel could not be started: {e.Message}");
+            return;
+        }
+
+        using var owned = kernel;
+        using var stopOnCancel = cancel.Register(kernel.Kill);
+        if (!await kernel.WaitReadyAsync(settings.KernelTimeout, cancel))
+        {
+            cancel.ThrowIfCancellationRequested();
+            var why = kernel.HasExited
+                ? $"the kernel exited with code {kernel.ExitCode} before it reported ready"
+                : $"the kernel did not report ready within {Seconds(settings.KernelTimeout.TotalSeconds)} s";
+            kernel.Kill();
+            FailBeforeCells(notebook, "KernelNotReady", WithTail(why, kernel));
+            return;
+        }
+
+        notebook.KernelStartMs = clock.Elapsed.TotalMilliseconds;
+        var session = new Session(notebook, kernel, progress);
+        foreach (var cell in notebook.Cells.Where(c => c.IsCode))
+        {
+            if (!await session.RunAsync(cell, settings.CellTimeout, cancel)) break;
+        }
+
+        cancel.ThrowIfCancellationRequested();
+        if (notebook.Status == CellStatus.Passed && !kernel.HasExited)
+            notebook.TrivialCellMs.AddRange(await session.TimeTrivialCellsAsync(settings.TrivialCells, cancel));
+        kernel.Stop();
     }
 
-    // The event's cell; output that arrives outside any cell (e.g. from a background thread before the first cell)
-    // goes to the first code cell.
-    private static CellRecord Cell(NotebookRecord notebook, JsonElement e)
+    static void FailBeforeCells(NotebookRecord notebook, string name, string message)
     {
-        var index = e.TryGetProperty("cell", out var cell) ? cell.GetInt32() : 0;
-        return index >= 1 && index <= notebook.Cells.Count ? notebook.Cells[index - 1] : notebook.Cells.First(c => c.IsCode);
+        if (notebook.Cells.FirstOrDefault(c => c.IsCode) is not { } first) return;
+        first.Status = CellStatus.Failed;
+        first.Error = $"{name}: {message}";
+        first.Outputs.Add(new ErrorOutput(name, message, first.Error.Split('\n')));
     }
 
-    private static CellRecord? NextCodeCell(NotebookRecord notebook) =>
-        notebook.Cells.FirstOrDefault(c => c.IsCode && c.ExecutionCount is null);
+    static string WithTail(string message, KernelProcess kernel) =>
+        kernel.Tail is { Length: > 0 } tail ? $"{message}; its last output:\n{tail}" : message;
 
-    /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes on).</summary>
-    public const int MaxStreamCharsPerCell = 1_000_000;
+    internal static string Seconds(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The conversation with one kernel: which cell is running, and the displays shown so far.</summary>
+    sealed class Session(NotebookRecord notebook, KernelProcess kernel, TextWriter progress)
+    {
+        readonly List<DataOutput> displays = [];
+        readonly Dictionary<string, DataOutput> displaysById = new(StringComparer.Ordinal);
+        int executionCount;
+
+        /// <summary>Runs one code cell to its end; false when it failed, timed out or the kernel died.</summary>
+        public async Task<bool> RunAsync(CellRecord cell, TimeSpan timeout, CancellationToken cancel)
+        {
+            var token = $"cell{cell.Index}";
+            cell.ExecutionCount = ++executionCount;
+            var wall = Stopwatch.StartNew();
+            var lastEcho = Stopwatch.StartNew();
+            if (!kernel.Submit(token, cell.Cell.Source, cell.Kind))
+                return Died(cell, wall);
+            while (true)
+            {
+                var e = await kernel.ReadAsync(timeout - wall.Elapsed, cancel);
+                if (e is null)
+                {
+                    if (kernel.HasExited) return Died(cell, wall);
+                    kernel.Kill();
+                    cell.Error = $"timed out after {Seconds(timeout.TotalSeconds)} s";
+                    cell.Outputs.Add(new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
+                    Finish(cell, CellStatus.Timeout, wall);
+                    return false;
+                }
+
+                var target = e.Answers(token) ? cell : CellOf(e) ?? cell;
+                switch (e.EventType)
+                {
+                    case "CommandSucceeded" when e.Token == token:
+                        Finish(cell, CellStatus.Passed, wall);
+                        return true;
+                    case "CommandFailed" when e.Token == token:
+                        Fail(cell, e.Text("message") ?? "the kernel reported a failure without a message");
+                        Finish(cell, CellStatus.Failed, wall);
+                        return false;
+                    default:
+                        Handle(target, e);
+                        if (e.EventType == "DisplayedValueUpdated" && lastEcho.Elapsed >= ProgressEchoInterval
+                            && e.FormattedValues().TryGetValue("text/plain", out var text))
+                        {
+                            progress.WriteLine($"    {text.Split('\n')[0]}");
+                            lastEcho.Restart();
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Times <paramref name="count"/> trivial cells (not part of the notebook), in milliseconds.</summary>
+        public async Task<List<double>> TimeTrivialCellsAsync(int count, CancellationToken cancel)
+        {
+            var times = new List<double>();
+            for (var i = 1; i <= count; i++)
+            {
+                var token = $"trivial{i}";
+                var clock = Stopwatch.StartNew();
+                if (!kernel.Submit(token, TrivialCell, "csharp")) break;
+                KernelEvent? e;
+                do e = await kernel.ReadAsync(TimeSpan.FromSeconds(30), cancel);
+                while (e is not null && !(e.Token == token && e.EventType is "CommandSucceeded" or "CommandFailed"));
+                if (e?.EventType != "CommandSucceeded") break;
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            return times;
+        }
+
+        // An event that answers another command (a background task's output, an update of an earlier display).
+        CellRecord? CellOf(KernelEvent e)
+        {
+            if (e.Token is not { } t || !t.StartsWith("cell", StringComparison.Ordinal)) return null;
+            var digits = t[4..].Split('.')[0];
+            return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                   && index >= 1 && index <= notebook.Cells.Count
+                ? notebook.Cells[index - 1]
+                : null;
+        }
+
+        void Handle(CellRecord cell, KernelEvent e)
+        {
+            switch (e.EventType)
+            {
+                case "StandardOutputValueProduced":
+                    AppendStream(cell, "stdout", e.FormattedValues().Values.FirstOrDefault() ?? "");
+                    break;
+                case "StandardErrorValueProduced":
+                    AppendStream(cell, "stderr", e.FormattedValues().Values.FirstOrDefault() ?? "");
+                    break;
+                case "ReturnValueProduced":
+                    AddData(cell, new DataOutput(e.FormattedValues(), isResult: true));
+                    break;
+                case "DisplayedValueProduced":
+                {
+                    var output = new DataOutput(e.FormattedValues(), isResult: false, e.Text("valueId"));
+                    displays.Add(output);
+                    if (output.DisplayId is { } id) displaysById[id] = output;
+                    AddData(cell, output);
+                    break;
+                }
+                case "DisplayedValueUpdated":
+                    Update(cell, e);
+                    break;
+            }
+        }
+
+        void AddData(CellRecord cell, DataOutput output)
+        {
+            cell.Outputs.Add(output);
+            Collect(output.Data);
+        }
+
+        // The kernel (1.0.712001) announces a display under one valueId and sends its updates under another, so an
+        // update whose id is new is matched to the most recent display with the same mime types that no update has
+        // claimed yet, in its own cell first. That is exact for the usual pattern (one display, many updates).
+        void Update(CellRecord cell, KernelEvent e)
+        {
+            var data = e.FormattedValues();
+            var id = e.Text("valueId") ?? "";
+            if (!displaysById.TryGetValue(id, out var output))
+            {
+                bool Fits(DataOutput d) => !d.Claimed && d.Data.Keys.Order().SequenceEqual(data.Keys.Order());
+                output = cell.Outputs.OfType<DataOutput>().LastOrDefault(d => !d.IsResult && Fits(d))
+                         ?? displays.LastOrDefault(Fits);
+                if (output is null)
+                {
+                    output = new DataOutput(data, isResult: false, id);
+                    displays.Add(output);
+                    cell.Outputs.Add(output);
+                }
+
+                output.Claimed = true;
+                displaysById[id] = output;
+            }
+
+            output.Data = data;
+            Collect(data);
+        }
+
+        // Published results and declared parameters travel as displays of the workbook's mime types.
+        void Collect(IReadOnlyDictionary<string, string> data)
+        {
+            if (data.TryGetValue(WorkbookContract.ResultsMimeType, out var results)) ReadResults(notebook, results);
+            if (data.TryGetValue(WorkbookContract.ParametersMimeType, out var parameters)) ReadParameters(notebook, parameters);
+        }
+
+        bool Died(CellRecord cell, Stopwatch wall)
+        {
+            var message = WithTail($"the kernel process exited with code {kernel.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} during this cell", kernel);
+            cell.Error = $"KernelExited: {message}";
+            cell.Outputs.Add(new ErrorOutput("KernelExited", message, cell.Error.Split('\n')));
+            Finish(cell, CellStatus.Failed, wall);
+            return false;
+        }
+
+        void Finish(CellRecord cell, string status, Stopwatch wall)
+        {
+            cell.Status = status;
+            cell.Seconds = wall.Elapsed.TotalSeconds;
+            progress.WriteLine($"  cell {cell.Index,3} {cell.Kind,-8} {cell.Seconds,7:0.00} s  {status}");
+        }
+    }
+
+    /// <summary>Turns the kernel's failure message into the cell's error: the exception's type and message (or the
+    /// compiler's error), the line within the cell when the compiler names one, and the full text as traceback.</summary>
+    internal static void Fail(CellRecord cell, string message)
+    {
+        var lines = message.Replace("\r", "").Split('\n');
+        var first = lines[0];
+        var compile = System.Text.RegularExpressions.Regex.Match(first, @"^\((\d+),(\d+)\): error (\w+): (.*)$");
+        string name, value;
+        if (compile.Success)
+        {
+            name = compile.Groups[3].Value;
+            value = compile.Groups[4].Value;
+            cell.ErrorLine = int.Parse(compile.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        else if (first.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0
+                 && first[..colon] is var type && !type.Contains(' ') && type.Contains('.'))
+        {
+            name = type;
+            value = first[(colon + 2)..];
+        }
+        else
+        {
+            name = "Error";
+            value = first;
+        }
+
+        cell.Error = $"{name}: {value}";
+        cell.Outputs.Add(new ErrorOutput(name, value, lines));
+    }
+
+    internal static void ReadResults(NotebookRecord notebook, string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            foreach (var r in document.RootElement.GetProperty("results").EnumerateArray())
+            {
+                var value = r.GetProperty("value");
+                notebook.Results[r.GetProperty("name").GetString()!] = value.ValueKind == JsonValueKind.Number
+                    ? value.TryGetInt64(out var l) ? (object)l : value.GetDouble()
+                    : value.ToString();
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            notebook.Warnings.Add($"a published-results display could not be read: {e.Message}");
+        }
+    }
+
+    internal static void ReadParameters(NotebookRecord notebook, string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            foreach (var p in document.RootElement.GetProperty("parameters").EnumerateObject())
+                notebook.DeclaredParameters[p.Name] = p.Value.ToString();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            notebook.Warnings.Add($"a parameters display could not be read: {e.Message}");
+        }
+    }
 
     internal static void AppendStream(CellRecord cell, string name, string text)
     {
@@ -258,69 +358,5 @@ public sealed class NotebookRunner(TimeSpan cellTimeout, IReadOnlyDictionary<str
         stream.Text.Append(text.AsSpan(0, MaxStreamCharsPerCell - kept));
         stream.Text.Append($"\n[output cut: this cell printed more than {MaxStreamCharsPerCell:N0} characters]\n");
         cell.OutputCut = true;
-    }
-
-    private static IReadOnlyDictionary<string, string> Bundle(JsonElement e) =>
-        e.GetProperty("data").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
-
-    internal static string FormatSeconds(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
-
-    private static Process StartWorker(WorkerOptions options, string runner)
-    {
-        var start = new ProcessStartInfo(PackageRestorer.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
-            StandardErrorEncoding = System.Text.Encoding.UTF8,
-        };
-        // Like .NET Interactive in VS Code, a notebook's code runs with the notebook's folder as working directory,
-        // so relative paths in cells mean the same in both places.
-        start.WorkingDirectory = Path.GetDirectoryName(options.NotebookPath)!;
-        start.ArgumentList.Add(runner);
-        start.ArgumentList.Add(Program.WorkerVerb);
-        foreach (var arg in options.ToArguments()) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // A notebook's code runs once or a few times (a training loop, a search over 100k vectors): with tiered
-        // compilation it runs in unoptimised tier-0 code until the JIT catches up, which on a busy machine is most of
-        // the run. Fully optimising on first JIT measured 12.4 → 6.6 s (practical 01) and 46.5 → 26.9 s (practical
-        // 03), with compile medians 59 → 24 ms, on a loaded 2-core machine. A value set by the caller wins.
-        if (Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is null)
-            start.Environment["DOTNET_TieredCompilation"] = "0";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        // stdin stays open and unused: the worker exits when it closes, i.e. when this process is gone.
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
-    }
-
-    /// <summary>
-    /// The assembly a worker runs: the ReadyToRun copy that Release builds publish to r2r/ when its stamp matches
-    /// this runner assembly (Roslyn precompiled: about half the first-cell startup), else this assembly.
-    /// Set COURSEWORKBOOK_RUNNER_JIT=1 to always use this assembly.
-    /// </summary>
-    internal static string WorkerAssembly()
-    {
-        var self = typeof(NotebookRunner).Assembly.Location;
-        if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_RUNNER_JIT") == "1") return self;
-        var directory = Path.Combine(Path.GetDirectoryName(self)!, "r2r");
-        var copy = Path.Combine(directory, Path.GetFileName(self));
-        var stamp = Path.Combine(directory, "runner.sha256");
-        if (!File.Exists(copy) || !File.Exists(stamp)) return self;
-        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(self)));
-        return string.Equals(File.ReadAllText(stamp).Trim(), hash, StringComparison.OrdinalIgnoreCase) ? copy : self;
-    }
-
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // already exited
-        }
     }
 }

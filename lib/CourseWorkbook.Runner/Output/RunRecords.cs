@@ -28,6 +28,9 @@ public sealed class DataOutput(IReadOnlyDictionary<string, string> data, bool is
     public IReadOnlyDictionary<string, string> Data { get; set; } = data;
     public bool IsResult { get; } = isResult;
     public string? DisplayId { get; } = displayId;
+
+    /// <summary>True once an update event has been matched to this display.</summary>
+    public bool Claimed { get; set; }
 }
 
 /// <summary>A cell's error: exception type, message and traceback lines.</summary>
@@ -38,7 +41,7 @@ public sealed class ErrorOutput(string name, string value, IReadOnlyList<string>
     public IReadOnlyList<string> Traceback { get; } = traceback;
 }
 
-/// <summary>What happened to one cell: status, timings (wall time and phases, measured in the worker) and outputs.</summary>
+/// <summary>What happened to one cell: status, wall time (from submitting it to the kernel to its completion) and outputs.</summary>
 public sealed class CellRecord(int index, DibCell cell)
 {
     /// <summary>1-based position of the cell in the notebook (markdown cells count).</summary>
@@ -53,23 +56,10 @@ public sealed class CellRecord(int index, DibCell cell)
     /// <summary>Line of the error within the cell (1-based), when known.</summary>
     public int? ErrorLine { get; set; }
     public int? ExecutionCount { get; set; }
-    public double? RestoreMs { get; set; }
-    public bool? RestoreFromCache { get; set; }
-    public double? WarmUpWaitMs { get; set; }
-    public double? CompileMs { get; set; }
-    public double? RunMs { get; set; }
     public List<CellOutput> Outputs { get; } = [];
 
     /// <summary>True once the cell's console text reached the runner's cap and was cut.</summary>
     public bool OutputCut { get; set; }
-
-    /// <summary>Wall time minus restore, compile and run: what the runner itself cost for this cell.</summary>
-    public double? OverheadMs => CompileMs is { } c && RunMs is { } r
-        ? Math.Max(0, Seconds * 1000 - c - r - (RestoreMs ?? 0))
-        : null;
-
-    /// <summary>True when the cell mentions TorchSharp (a package reference or a using).</summary>
-    public bool LoadsTorchSharp => Cell.IsCSharp && Cell.Source.Contains("TorchSharp", StringComparison.Ordinal);
 }
 
 /// <summary>One notebook's run: its cells, published results, declared parameters and timings.</summary>
@@ -83,10 +73,12 @@ public sealed class NotebookRecord(string path, string name, DibDocument documen
     public IReadOnlyList<CellRecord> Cells { get; } = cells;
     public string Status => Cells.All(c => c.Status == CellStatus.Passed) ? CellStatus.Passed : CellStatus.Failed;
     public double Seconds { get; set; }
-    public double? WorkerStartMs { get; set; }
 
-    /// <summary>True when the worker ran from the ReadyToRun copy (Roslyn precompiled), false when jitted.</summary>
-    public bool? WorkerReadyToRun { get; set; }
+    /// <summary>From starting the kernel process to its KernelReady event.</summary>
+    public double? KernelStartMs { get; set; }
+
+    /// <summary>Wall times of trivial cells run after the notebook passed: the per-cell cost of runner and kernel.</summary>
+    public List<double> TrivialCellMs { get; } = [];
     public Dictionary<string, object> Results { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> DeclaredParameters { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Warnings { get; } = [];

@@ -23,9 +23,9 @@ public static class SummaryWriter
             json.WriteEndArray();
             var overhead = Overhead.Of(notebooks);
             json.WriteStartObject("overhead");
-            WriteOptional(json, "medianOverheadMs", overhead.MedianOverheadMs);
-            WriteOptional(json, "medianCompileMs", overhead.MedianCompileMs);
-            json.WriteNumber("cellsMeasured", overhead.CellsMeasured);
+            WriteOptional(json, "medianTrivialCellMs", overhead.MedianTrivialCellMs);
+            json.WriteNumber("trivialCellsMeasured", overhead.CellsMeasured);
+            WriteOptional(json, "medianKernelStartMs", overhead.MedianKernelStartMs);
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -40,8 +40,10 @@ public static class SummaryWriter
         json.WriteString("name", notebook.Name);
         json.WriteString("status", notebook.Status);
         json.WriteNumber("seconds", Round(notebook.Seconds));
-        WriteOptional(json, "workerStartMs", notebook.WorkerStartMs);
-        if (notebook.WorkerReadyToRun is { } r2r) json.WriteBoolean("workerReadyToRun", r2r);
+        WriteOptional(json, "kernelStartMs", notebook.KernelStartMs);
+        json.WriteStartArray("trivialCellMs");
+        foreach (var ms in notebook.TrivialCellMs) json.WriteNumberValue(Math.Round(ms, 1));
+        json.WriteEndArray();
         json.WriteStartArray("cells");
         foreach (var cell in notebook.Cells)
         {
@@ -54,12 +56,6 @@ public static class SummaryWriter
             if (cell.Error is null) json.WriteNull("error");
             else json.WriteString("error", cell.Error);
             if (cell.ErrorLine is { } line) json.WriteNumber("errorLine", line);
-            WriteOptional(json, "restoreMs", cell.RestoreMs);
-            if (cell.RestoreFromCache is { } cached) json.WriteBoolean("restoreFromCache", cached);
-            WriteOptional(json, "warmUpWaitMs", cell.WarmUpWaitMs);
-            WriteOptional(json, "compileMs", cell.CompileMs);
-            WriteOptional(json, "runMs", cell.RunMs);
-            WriteOptional(json, "overheadMs", cell.OverheadMs);
             json.WriteEndObject();
         }
 
@@ -98,12 +94,10 @@ public static class SummaryWriter
         foreach (var n in notebooks)
         {
             md.Append($"\n## {Cell(n.Name)} — {n.Status} ({S(n.Seconds)} s)\n\n");
-            md.Append("| cell | kind | line | status | seconds | compile ms | run ms | overhead ms | error |\n");
-            md.Append("|---:|---|---:|---|---:|---:|---:|---:|---|\n");
+            md.Append("| cell | kind | line | status | seconds | error |\n");
+            md.Append("|---:|---|---:|---|---:|---|\n");
             foreach (var c in n.Cells.Where(c => c.IsCode))
-            {
-                md.Append($"| {c.Index} | {c.Kind} | {c.Cell.FirstLine} | {c.Status} | {S(c.Seconds)} | {Ms(c.CompileMs)} | {Ms(c.RunMs)} | {Ms(c.OverheadMs)} | {Cell(c.Error ?? "")} |\n");
-            }
+                md.Append($"| {c.Index} | {c.Kind} | {c.Cell.FirstLine} | {c.Status} | {S(c.Seconds)} | {Cell(c.Error ?? "")} |\n");
 
             if (n.Results.Count > 0)
             {
@@ -120,25 +114,20 @@ public static class SummaryWriter
         }
 
         var overhead = Overhead.Of(notebooks);
-        md.Append("\n## Runner overhead\n\n");
-        md.Append("Overhead of a cell = its wall time in the worker process (from taking the cell to reporting it finished, ");
-        md.Append("outputs formatted and sent) minus package restore, Roslyn compile (including emit and load) and the user code's run time.\n\n");
-        md.Append(overhead.MedianOverheadMs is { } median
-            ? $"- Median per-cell overhead after each notebook's first code cell: **{median:0.0} ms** over {overhead.CellsMeasured} cells (target ≤ 50 ms).\n"
-            : "- Median per-cell overhead: no code cells after the first one were run.\n");
-        if (overhead.MedianCompileMs is { } compile)
-            md.Append($"- Median Roslyn compile time of those cells (reported separately, not overhead): {compile:0.0} ms.\n");
+        md.Append("\n## Kernel start and per-cell overhead\n\n");
+        md.Append("Each notebook runs in its own .NET Interactive kernel process. Kernel start = from starting the process ");
+        md.Append("to its KernelReady event. Per-cell overhead = the wall time of a trivial cell (`0`), from the runner ");
+        md.Append("writing the command to reading its completion, timed after the notebook passed (warm kernel): it is ");
+        md.Append("what any cell costs on top of its own work, runner and kernel together.\n\n");
+        md.Append(overhead.MedianTrivialCellMs is { } median
+            ? $"- Median per-cell overhead: **{median:0.0} ms** over {overhead.CellsMeasured} trivial cells (target ≤ 50 ms).\n"
+            : "- Median per-cell overhead: not measured (no notebook passed).\n");
+        if (overhead.MedianKernelStartMs is { } start) md.Append($"- Median kernel start: {start:0} ms.\n");
+        md.Append("\n| notebook | kernel start ms | first code cell s | trivial cell ms (median) |\n|---|---:|---:|---:|\n");
         foreach (var n in notebooks)
         {
-            if (n.Cells.FirstOrDefault(c => c.IsCode && c.CompileMs is not null) is not { } first) continue;
-            var restore = first.RestoreMs > 0
-                ? $"restore {first.RestoreMs:0} ms ({(first.RestoreFromCache == true ? "cache hit" : "dotnet restore")}), "
-                : "";
-            var flavor = n.WorkerReadyToRun switch { true => " (ReadyToRun worker)", false => " (jitted worker)", _ => "" };
-            md.Append($"- {Cell(n.Name)} startup{flavor}: worker start {Ms(n.WorkerStartMs)} ms, first code cell (cell {first.Index}) {S(first.Seconds)} s: "
-                + $"{restore}warm-up wait {Ms(first.WarmUpWaitMs)} ms, first compile {Ms(first.CompileMs)} ms, run {Ms(first.RunMs)} ms.\n");
-            if (n.Cells.FirstOrDefault(c => c.LoadsTorchSharp && c.Status != CellStatus.Skipped) is { } torch)
-                md.Append($"- {Cell(n.Name)}: first cell loading TorchSharp (cell {torch.Index}) took {S(torch.Seconds)} s.\n");
+            var first = n.Cells.FirstOrDefault(c => c.IsCode && c.Status != CellStatus.Skipped);
+            md.Append($"| {Cell(n.Name)} | {Ms(n.KernelStartMs)} | {(first is null ? "" : S(first.Seconds))} | {Ms(Overhead.Median(n.TrivialCellMs))} |\n");
         }
 
         return md.ToString();
@@ -161,15 +150,14 @@ public static class SummaryWriter
     }
 }
 
-/// <summary>Median overhead and compile time over code cells after each notebook's first code cell.</summary>
-public sealed record Overhead(double? MedianOverheadMs, double? MedianCompileMs, int CellsMeasured)
+/// <summary>The per-cell overhead (median trivial cell) and the median kernel start over the notebooks of a run.</summary>
+public sealed record Overhead(double? MedianTrivialCellMs, int CellsMeasured, double? MedianKernelStartMs)
 {
     public static Overhead Of(IEnumerable<NotebookRecord> notebooks)
     {
-        var later = notebooks
-            .SelectMany(n => n.Cells.Where(c => c.Cell.IsCSharp && c.OverheadMs is not null).Skip(1))
-            .ToList();
-        return new Overhead(Median(later.Select(c => c.OverheadMs!.Value)), Median(later.Select(c => c.CompileMs!.Value)), later.Count);
+        var list = notebooks.ToList();
+        var trivial = list.SelectMany(n => n.TrivialCellMs).ToList();
+        return new Overhead(Median(trivial), trivial.Count, Median(list.Where(n => n.KernelStartMs is not null).Select(n => n.KernelStartMs!.Value)));
     }
 
     /// <summary>The median, or null for no values.</summary>

@@ -9,6 +9,16 @@ namespace CourseWorkbook.Notebook;
 /// <summary>Display formatters for the workbook's types, so they render the same in VS Code and in the runner.</summary>
 public static class Formatters
 {
+    static bool registered;
+
+    /// <summary>Registers the formatters once per process (Workbook.Init and the first display call it).</summary>
+    public static void EnsureRegistered()
+    {
+        if (registered) return;
+        registered = true;
+        Register();
+    }
+
     /// <summary>Registers the formatters (idempotent in effect: a later registration replaces an earlier one).</summary>
     public static void Register()
     {
@@ -20,6 +30,16 @@ public static class Formatters
         Formatter.Register<EnvironmentReport>((r, w) => w.Write(r.ToString()), "text/plain");
         Formatter.Register<PublishedResult>((r, w) => w.Write($"<div><b>📌 {WebUtility.HtmlEncode(r.ToString())}</b></div>"), "text/html");
         Formatter.Register<PublishedResult>((r, w) => w.Write(r.ToString()), "text/plain");
+        Formatter.Register<PublishedResults>((r, w) => w.Write(string.Concat(r.Items.Select(i =>
+            $"<div><b>📌 {WebUtility.HtmlEncode(i.ToString())}</b></div>"))), "text/html");
+        Formatter.Register<PublishedResults>((r, w) => w.Write(r.ToString()), "text/plain");
+        Formatter.Register<PublishedResults>((r, w) => w.Write(r.ToJson()), Host.MimeTypes.Results);
+        Formatter.Register<ParameterSet>((p, w) => w.Write(p.ToTable().ToHtml()), "text/html");
+        Formatter.Register<ParameterSet>((p, w) => w.Write(p.ToString()), "text/plain");
+        Formatter.Register<ParameterSet>((p, w) => w.Write(p.ToJson()), Host.MimeTypes.Parameters);
+        Formatter.SetPreferredMimeTypesFor(typeof(ParameterSet), ParameterSet.DisplayMimeTypes);
+        Formatter.Register<ProgressView>((p, w) => w.Write(p.ToHtml()), "text/html");
+        Formatter.Register<ProgressView>((p, w) => w.Write(p.Line), "text/plain");
         Formatter.Register<Table>((t, w) => w.Write(t.ToHtml()), "text/html");
         Formatter.Register<Table>((t, w) => w.Write(t.ToString()), "text/plain");
         Plotting.ChartFormatting.Register();

@@ -7,8 +7,6 @@ namespace CourseWorkbook.Notebook;
 /// <summary>The one call of every notebook's first cell.</summary>
 public static class Workbook
 {
-    static bool formattersRegistered;
-
     /// <summary>
     /// Loads TorchSharp's natives (handling the GLIBCXX trap), seeds every random source, registers display
     /// formatters (charts, tensors, DataFrames) and returns an environment report: TorchSharp/libtorch, threads,
@@ -25,14 +23,12 @@ public static class Workbook
         var native = TorchRuntime.EnsureLoaded();
         torch.set_num_threads(Math.Max(1, threads));
         Seeding.SeedAll(seed);
-        if (!formattersRegistered)
-        {
-            Formatters.Register();
-            formattersRegistered = true;
-        }
+        Formatters.EnsureRegistered();
         var ollama = probeOllama ? Task.Run(() => Ollama.ProbeAsync()).GetAwaiter().GetResult() : null;
         return new EnvironmentReport(
-            Host: Host.Kind.ToString(),
+            Host: Host.Kind == HostKind.DotNetInteractive
+                ? (Host.IsHeadlessRunner ? ".NET Interactive kernel, run headless by CourseWorkbook.Runner" : ".NET Interactive kernel")
+                : "console (no notebook kernel)",
             Runtime: $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.RuntimeIdentifier})",
             TorchSharp: native.TorchSharpVersion,
             LibTorch: native.LibTorchDirectory ?? "(TorchSharp's own loader)",

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace CourseWorkbook.Runner.Tests.EndToEnd;
 
-/// <summary>Runs Notebooks/features.dib once; each test checks one behaviour of the C# kernel in its outputs.</summary>
+/// <summary>Runs Notebooks/features.dib once in the real kernel; each test checks one thing the runner records.</summary>
 public sealed class FeaturesRun
 {
     public RunResult Result { get; } = RunnerProcess.RunNotebooks(["features.dib"]);
@@ -25,22 +25,19 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
-    public void Trailing_expression_becomes_an_execute_result_with_plain_text_and_html()
+    public void Trailing_expression_becomes_an_execute_result_formatted_by_the_kernel()
     {
         var output = Assert.Single(_run.Outputs("features", 2));
 
         Assert.Equal("execute_result", Type(output));
-        Assert.Equal("42", Data(output, "text/plain"));
         Assert.Contains("<pre>42</pre>", Data(output, "text/html"));
         Assert.Equal(1, output.GetProperty("execution_count").GetInt32());
     }
 
     [Fact]
-    public void Null_value_prints_null_marker()
+    public void Null_value_shows_the_kernels_null_marker()
     {
-        var output = Assert.Single(_run.Outputs("features", 3));
-
-        Assert.Equal("<null>", Data(output, "text/plain"));
+        Assert.Contains("&lt;null&gt;", Data(Assert.Single(_run.Outputs("features", 3)), "text/html"));
     }
 
     [Fact]
@@ -50,17 +47,16 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
-    public void Display_adds_outputs_and_update_replaces_its_own()
+    public void Display_adds_outputs_and_each_update_replaces_its_own_display_even_from_a_later_cell()
     {
         var outputs = _run.Outputs("features", 5);
 
         Assert.Equal(3, outputs.Count);
         Assert.All(outputs, o => Assert.Equal("display_data", Type(o)));
-        Assert.Equal("second", Data(outputs[0], "text/plain"));
-        Assert.Equal("<b>bold</b>", Data(outputs[1], "text/html"));
-        Assert.False(outputs[1].GetProperty("data").TryGetProperty("text/plain", out _));
-        Assert.Equal("[ 1, 2, 3 ]", Data(outputs[2], "text/plain"));
-        Assert.Contains("<pre>[ 1, 2, 3 ]</pre>", Data(outputs[2], "text/html"));
+        Assert.Equal("third, from a later cell", Data(outputs[0], "text/plain"));
+        Assert.Contains("&lt;b&gt;bold&lt;/b&gt;", Data(outputs[1], "text/html"));
+        Assert.Equal("other, updated", Data(outputs[2], "text/plain"));
+        Assert.Empty(_run.Outputs("features", 12));
     }
 
     [Fact]
@@ -83,49 +79,23 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
-    public void Formatting_namespace_is_usable_in_cells()
+    public void Html_and_fsharp_cells_run_in_their_own_kernels()
     {
-        Assert.Equal("<null>", Data(Assert.Single(_run.Outputs("features", 8)), "text/plain"));
+        Assert.Equal("<p>an html cell</p>", Data(Assert.Single(_run.Outputs("features", 8)), "text/html"));
+        Assert.Contains("<pre>49</pre>", Data(Assert.Single(_run.Outputs("features", 9)), "text/html"));
+        Assert.Equal("fsharp", _run.Cell("features", 9).GetProperty("kind").GetString());
     }
 
     [Fact]
-    public void Html_and_mermaid_cells_are_shown_as_display_outputs()
+    public void Raw_writes_to_stdout_do_not_break_the_protocol_stream()
     {
-        Assert.Equal("<p>an html cell</p>", Data(Assert.Single(_run.Outputs("features", 9)), "text/html"));
-        Assert.Contains("```mermaid\ngraph TD; A-->B\n```", Data(Assert.Single(_run.Outputs("features", 11)), "text/markdown"));
-    }
-
-    [Fact]
-    public void Void_call_has_no_value()
-    {
-        var output = Assert.Single(_run.Outputs("features", 10));
-
-        Assert.Equal("stream", Type(output));
-    }
-
-    [Fact]
-    public void String_value_is_plain_text_only()
-    {
-        var output = Assert.Single(_run.Outputs("features", 12));
-
-        Assert.Equal(["text/plain"], output.GetProperty("data").EnumerateObject().Select(p => p.Name));
-        Assert.Equal("just text", Data(output, "text/plain"));
-    }
-
-    [Fact]
-    public void Raw_writes_to_stdout_do_not_reach_the_event_stream()
-    {
-        var output = Assert.Single(_run.Outputs("features", 13));
-
-        Assert.Equal("still running", Data(output, "text/plain"));
+        Assert.Equal("still running", Data(Assert.Single(_run.Outputs("features", 10)), "text/plain"));
     }
 
     [Fact]
     public void Cells_run_in_the_notebook_folder_as_in_VS_Code()
     {
-        var output = Assert.Single(_run.Outputs("features", 14));
-
-        Assert.Equal(Path.GetFullPath(_run.Folder), Data(output, "text/plain"));
+        Assert.Equal(Path.GetFullPath(_run.Folder), Data(Assert.Single(_run.Outputs("features", 11)), "text/plain"));
     }
 
     [Fact]
@@ -134,33 +104,36 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
         var cells = _run.Ipynb("features").GetProperty("cells").EnumerateArray().ToList();
 
         Assert.Equal("markdown", cells[0].GetProperty("cell_type").GetString());
-        Assert.Equal(["# Features of the C# kernel the runner reproduces"], cells[0].GetProperty("source").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["# What the kernel does with a notebook's cells, as the runner records it"],
+            cells[0].GetProperty("source").EnumerateArray().Select(s => s.GetString()));
         var counts = cells.Where(c => c.GetProperty("cell_type").GetString() == "code").Select(c => c.GetProperty("execution_count").GetInt32());
-        Assert.Equal(Enumerable.Range(1, 13), counts);
+        Assert.Equal(Enumerable.Range(1, 11), counts);
     }
 
     [Fact]
-    public void Executed_notebook_validates_against_the_nbformat_schema()
+    public void Executed_notebook_validates_against_the_nbformat_schema_and_names_the_dotnet_csharp_kernel()
     {
         var schema = Output.JsonSchema.Load(TestPaths.Fixture("nbformat", "nbformat.v4.5.schema.json"));
+        var ipynb = _run.Ipynb("features");
 
-        Assert.Empty(schema.Validate(_run.Ipynb("features")));
+        Assert.Empty(schema.Validate(ipynb));
+        Assert.Equal(".net-csharp", ipynb.GetProperty("metadata").GetProperty("kernelspec").GetProperty("name").GetString());
     }
 
     [Fact]
-    public void Summary_reports_each_cell_with_timings_and_the_runner_overhead()
+    public void Summary_reports_kernel_start_cell_times_and_the_per_cell_overhead()
     {
-        var cells = _run.Notebook("features").GetProperty("cells").EnumerateArray().ToList();
-        var code = cells.Where(c => c.GetProperty("kind").GetString() == "csharp").ToList();
+        var notebook = _run.Notebook("features");
+        var code = notebook.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("kind").GetString() != "markdown").ToList();
 
-        Assert.Equal(14, cells.Count);
-        Assert.All(code, c => Assert.True(c.GetProperty("compileMs").GetDouble() > 0));
-        Assert.All(code, c => Assert.True(c.GetProperty("overheadMs").GetDouble() >= 0));
-        var median = _run.Summary.GetProperty("overhead").GetProperty("medianOverheadMs").GetDouble();
-        Assert.InRange(median, 0, 250); // the target is 50 ms on a quiet machine; this only catches gross regressions
+        Assert.All(code, c => Assert.True(c.GetProperty("seconds").GetDouble() > 0));
+        Assert.InRange(notebook.GetProperty("kernelStartMs").GetDouble(), 100, 60_000);
+        Assert.Equal(7, notebook.GetProperty("trivialCellMs").GetArrayLength());
+        // The target is 50 ms on a quiet machine (about 20 ms measured); this only catches gross regressions.
+        Assert.InRange(_run.Summary.GetProperty("overhead").GetProperty("medianTrivialCellMs").GetDouble(), 1, 500);
         var md = File.ReadAllText(Path.Combine(_run.OutDirectory, "summary.md"));
-        Assert.Contains("## Runner overhead", md);
-        Assert.Contains("first compile", md);
+        Assert.Contains("## Kernel start and per-cell overhead", md);
+        Assert.Matches(@"\| features \| \d+ \| \d+\.\d\d \| \d+ \|", md);
     }
 
     [Fact]
@@ -173,9 +146,10 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
-    public void Progress_goes_to_stderr_per_cell()
+    public void Progress_goes_to_stderr_per_cell_and_no_kernel_outlives_the_run()
     {
         Assert.Contains("notebook ", _run.Stderr);
         Assert.Matches(@"cell +2 csharp +\d+\.\d\d s  passed", _run.Stderr);
+        Assert.Empty(RunnerProcess.KernelsFor(_run.Folder));
     }
 }

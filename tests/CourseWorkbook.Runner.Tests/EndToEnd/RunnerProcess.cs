@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CourseWorkbook.Runner.Execution;
+using CourseWorkbook.Runner.Kernel;
 
 namespace CourseWorkbook.Runner.Tests.EndToEnd;
 
@@ -51,7 +52,7 @@ internal static class RunnerProcess
     public static (int Exit, string Stderr, TimeSpan Elapsed) Run(IEnumerable<string> args, string workingDirectory,
         Dictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(PackageRestorer.DotnetHost())
+        var start = new ProcessStartInfo(KernelTool.DotnetHost())
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -74,6 +75,9 @@ internal static class RunnerProcess
         process.WaitForExit();
         return (process.ExitCode, stderr.Result + stdout.Result, stopwatch.Elapsed);
     }
+
+    /// <summary>Kernel processes (the dotnet tool runner and the kernel it starts) whose cells run in <paramref name="folder"/>.</summary>
+    public static List<int> KernelsFor(string folder) => ProcessesMentioning("--working-dir\0" + Path.GetFullPath(folder));
 
     /// <summary>Processes (other than the test host) whose command line mentions the text; Linux /proc only.</summary>
     public static List<int> ProcessesMentioning(string text)

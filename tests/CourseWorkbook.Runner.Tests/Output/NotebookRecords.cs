@@ -14,7 +14,7 @@ internal static class NotebookRecords
         markdown.Status = CellStatus.Passed;
         ok.Status = CellStatus.Passed;
         ok.ExecutionCount = 1;
-        (ok.Seconds, ok.CompileMs, ok.RunMs, ok.RestoreMs) = (0.5, 300, 100, 50);
+        ok.Seconds = 0.5;
         var stdout = new StreamOutput("stdout");
         stdout.Text.Append("1\n");
         ok.Outputs.Add(stdout);
@@ -22,13 +22,15 @@ internal static class NotebookRecords
         ok.Outputs.Add(new DataOutput(new Dictionary<string, string> { ["application/json"] = "{\"a\":[1,2]}", ["application/vnd.x+json"] = "not json" }, isResult: false, "d1"));
         failed.Status = CellStatus.Failed;
         failed.ExecutionCount = 2;
-        (failed.Seconds, failed.CompileMs, failed.RunMs) = (0.02, 10, 1);
+        failed.Seconds = 0.02;
         failed.Error = "System.Exception: x";
         failed.Outputs.Add(new ErrorOutput("System.Exception", "x", ["System.Exception: x", "   at Submission#2"]));
         notebook.Results["accuracy"] = 0.9;
         notebook.Results["steps"] = 10L;
         notebook.Results["label"] = "ok";
         notebook.Seconds = 1.5;
+        notebook.KernelStartMs = 1800;
+        notebook.TrivialCellMs.AddRange([30, 10, 20]);
         return notebook;
     }
 }

@@ -22,7 +22,12 @@ public class SummaryWriterTests
         Assert.Equal(["passed", "passed", "failed", "skipped"], cells.Select(c => c.GetProperty("status").GetString()));
         Assert.Equal("System.Exception: x", cells[2].GetProperty("error").GetString());
         Assert.Equal(JsonValueKind.Null, cells[1].GetProperty("error").ValueKind);
-        Assert.Equal(50, cells[1].GetProperty("overheadMs").GetDouble());
+        Assert.Equal(1800, notebook.GetProperty("kernelStartMs").GetDouble());
+        Assert.Equal([30.0, 10, 20], notebook.GetProperty("trivialCellMs").EnumerateArray().Select(t => t.GetDouble()));
+        var overhead = json.RootElement.GetProperty("overhead");
+        Assert.Equal(20, overhead.GetProperty("medianTrivialCellMs").GetDouble());
+        Assert.Equal(3, overhead.GetProperty("trivialCellsMeasured").GetInt32());
+        Assert.Equal(1800, overhead.GetProperty("medianKernelStartMs").GetDouble());
         var results = notebook.GetProperty("results");
         Assert.Equal(0.9, results.GetProperty("accuracy").GetDouble());
         Assert.Equal(10, results.GetProperty("steps").GetInt64());
@@ -30,16 +35,16 @@ public class SummaryWriterTests
     }
 
     [Fact]
-    public void Summary_markdown_has_a_table_per_notebook_results_and_runner_overhead()
+    public void Summary_markdown_has_a_table_per_notebook_results_kernel_start_and_overhead()
     {
         var md = SummaryWriter.Markdown([NotebookRecords.Sample()], 2);
 
         Assert.Contains("## sample — failed (1.50 s)", md);
-        Assert.Contains("| 3 | csharp | 12 | failed | 0.02 | 10 | 1 | 9 | System.Exception: x |", md);
+        Assert.Contains("| 3 | csharp | 12 | failed | 0.02 | System.Exception: x |", md);
         Assert.Contains("| accuracy | 0.9 |", md);
-        Assert.Contains("## Runner overhead", md);
-        Assert.Contains("Median per-cell overhead after each notebook's first code cell: **9.0 ms** over 1 cells", md);
-        Assert.Contains("first compile 300 ms", md);
+        Assert.Contains("## Kernel start and per-cell overhead", md);
+        Assert.Contains("Median per-cell overhead: **20.0 ms** over 3 trivial cells", md);
+        Assert.Contains("| sample | 1800 | 0.50 | 20 |", md);
     }
 
     [Fact]

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace CourseWorkbook.Runner.Tests.EndToEnd;
+
+/// <summary>Kernels that never get going, and a runner stopped by a signal: every wait is bounded and no process is left.</summary>
+public class KernelFaultTests
+{
+    [Fact]
+    public void A_kernel_that_never_reports_ready_fails_the_notebook_within_the_kernel_timeout()
+    {
+        var folder = TestPaths.NewTempDirectory("silent");
+        var fake = Path.Combine(folder, "silent-kernel.sh");
+        File.WriteAllText(fake, "#!/bin/sh\n# says nothing, ever\nexec sleep 600\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var run = RunnerProcess.RunNotebooks(["passes.dib"], ["--kernel-timeout", "3"],
+            new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), $"took {run.Elapsed}");
+        var cell = run.Cell("passes", 1);
+        Assert.Equal("KernelNotReady: the kernel did not report ready within 3 s", cell.GetProperty("error").GetString());
+        Assert.Equal("skipped", run.Cell("passes", 2).GetProperty("status").GetString());
+        Assert.Contains("passes.dib: cell 1", run.Stderr);
+        Assert.Empty(RunnerProcess.ProcessesMentioning(fake));
+    }
+
+    [Fact]
+    public void A_kernel_that_exits_at_start_fails_the_notebook_with_its_exit_code_and_stderr()
+    {
+        var folder = TestPaths.NewTempDirectory("broken");
+        var fake = Path.Combine(folder, "broken-kernel.sh");
+        File.WriteAllText(fake, "#!/bin/sh\necho 'cannot start: no runtime' >&2\nexit 7\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var run = RunnerProcess.RunNotebooks(["passes.dib"], [], new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
+
+        Assert.Equal(1, run.ExitCode);
+        var error = run.Cell("passes", 1).GetProperty("error").GetString();
+        Assert.StartsWith("KernelNotReady: the kernel exited with code 7 before it reported ready", error);
+        Assert.Contains("cannot start: no runtime", error);
+    }
+
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public void A_signal_ends_the_kernels_and_leaves_no_half_written_output(string signal, int exitCode)
+    {
+        var folder = TestPaths.NewTempDirectory("signal");
+        File.Copy(TestPaths.Notebook("passes.dib"), Path.Combine(folder, "a-passes.dib"));
+        File.Copy(TestPaths.Notebook("hangs.dib"), Path.Combine(folder, "b-hangs.dib"));
+        var outDirectory = Path.Combine(folder, "out");
+        var start = new ProcessStartInfo(Kernel.KernelTool.DotnetHost())
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+            WorkingDirectory = folder,
+        };
+        foreach (var arg in new[] { RunnerProcess.RunnerAssembly, "run", folder, "--out", outDirectory, "--cell-timeout", "120" })
+            start.ArgumentList.Add(arg);
+        using var runner = Process.Start(start)!;
+        var stderr = runner.StandardError.ReadToEndAsync();
+        try
+        {
+            // Wait until the second notebook's kernel spins in its endless cell.
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(outDirectory, "a-passes.ipynb")) || RunnerProcess.KernelsFor(folder).Count == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "the runner never reached the hanging notebook");
+                Thread.Sleep(100);
+            }
+
+            Thread.Sleep(3000);
+            using (var kill = Process.Start("kill", ["-" + signal, runner.Id.ToString()])) kill.WaitForExit();
+
+            Assert.True(runner.WaitForExit(TimeSpan.FromSeconds(20)), "the runner did not stop after the signal");
+            Assert.Equal(exitCode, runner.ExitCode);
+            Assert.Contains("interrupted", stderr.Result);
+            Assert.Empty(RunnerProcess.KernelsFor(folder));
+            var files = Directory.GetFiles(outDirectory).Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(["a-passes.ipynb", "junit.xml", "summary.json", "summary.md"], files);
+        }
+        finally
+        {
+            if (!runner.HasExited) runner.Kill(entireProcessTree: true);
+        }
+    }
+}
