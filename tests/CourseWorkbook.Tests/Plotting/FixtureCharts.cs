@@ -1,10 +1,11 @@
 using CourseWorkbook.Plotting;
-using FixtureChart = Plotly.NET.GenericChart;
+using FixtureChart = CourseWorkbook.Plotting.Chart;
 
 namespace CourseWorkbook.Tests.Plotting;
 
 /// <summary>The charts whose plotly figure JSON and SVG are kept as fixtures (see Fixtures/PROVENANCE.md): the same
-/// calls, with the same inputs, as the program that wrote them through Plotly.NET 6.0.0.</summary>
+/// calls, with the same inputs, as the program that wrote them through Plotly.NET 6.0.0 (there FixtureChart was
+/// Plotly.NET's GenericChart).</summary>
 public static class FixtureCharts
 {
     static double[] Wave(int n, double scale, double phase) =>
@@ -20,10 +21,12 @@ public static class FixtureCharts
         ], logX: true, logY: true);
 
     static FixtureChart LineLogX() => Plot.Line("Learning rate sweep", "learning rate", "final loss",
-        [new Series("loss", [1e-5, 3e-5, 1e-4, 3e-4, 1e-3], [2.9, 2.4, 2.1, 2.25, 3.7], SeriesMode.LinesAndMarkers)], logX: true);
+        [new Series("loss", [1e-5, 3e-5, 1e-4, 3e-4, 1e-3], [2.9, 2.4, 2.1, 2.25, 3.7], SeriesMode.LinesAndMarkers)],
+        logX: true);
 
     static FixtureChart LineMissingValue() => Plot.Line("Gap", "x", "y",
-        new Series("s", [0, 1, 2, 3], [1, double.NaN, 2, 3]), new Series("t", [0, 1, 2, 3], [0.1, 0.2, double.PositiveInfinity, 0.4]));
+        new Series("s", [0, 1, 2, 3], [1, double.NaN, 2, 3]),
+        new Series("t", [0, 1, 2, 3], [0.1, 0.2, double.PositiveInfinity, 0.4]));
 
     static FixtureChart LineEscapes() => Plot.Line("<b>Attention</b> & \"quotes\"<br>second line", "x < y", "y & z",
         new Series("a<y & z>", [0, 1], [0, 1]), new Series("two", [0, 1], [1, 0]));
@@ -31,7 +34,10 @@ public static class FixtureCharts
     static FixtureChart ScatterLabelsHover() => Plot.Scatter("Embeddings after training",
         [0.5, -1.25, 2.0, 3.75, -0.1, 1.1, 2.2], [1.0, 2.5, -0.75, 0.3, 0.0, 1e-7, 12345.678],
         labels: ["dog", "cat", "dog", "bird", "cat", "bird", "dog"],
-        hoverTexts: ["a dog runs", "a cat sleeps", "two dogs", "a bird sings", "cats purr", "birds fly", "\"quoted\" <dog>"],
+        hoverTexts:
+        [
+            "a dog runs", "a cat sleeps", "two dogs", "a bird sings", "cats purr", "birds fly", "\"quoted\" <dog>",
+        ],
         xTitle: "t-SNE 1", yTitle: "t-SNE 2", markerSize: 8);
 
     static FixtureChart ScatterLabelOrder() => Plot.Scatter("Digits",
@@ -41,19 +47,23 @@ public static class FixtureCharts
 
     static FixtureChart ScatterEmpty() => Plot.Scatter("Nothing yet", [], []);
 
-    static FixtureChart HeatmapDefault() => Plot.Heatmap("Attention", new double[,] { { 0, 1, 2, 3 }, { 4, 5, 6, 7 }, { 8, 9, 10, 11.5 } });
+    static FixtureChart HeatmapDefault() =>
+        Plot.Heatmap("Attention", new double[,] { { 0, 1, 2, 3 }, { 4, 5, 6, 7 }, { 8, 9, 10, 11.5 } });
 
-    static FixtureChart HeatmapLabelsValues() => Plot.Heatmap("Distances", new double[,] { { 0.123, 0.456, 0.9 }, { 1.5, 0.25, 0.0 } },
-        xLabels: ["a", "b", "c"], yLabels: ["q1", "q2"], colorScale: ColorScale.Blues, zMin: 0, zMax: 2, showValues: true,
-        xTitle: "documents", yTitle: "queries");
+    static FixtureChart HeatmapLabelsValues() =>
+        Plot.Heatmap("Distances", new double[,] { { 0.123, 0.456, 0.9 }, { 1.5, 0.25, 0.0 } },
+            xLabels: ["a", "b", "c"], yLabels: ["q1", "q2"], colorScale: ColorScale.Blues, zMin: 0, zMax: 2,
+            showValues: true, xTitle: "documents", yTitle: "queries");
 
-    static FixtureChart HeatmapDiverging() => Plot.Heatmap("Cosine similarity", new double[,] { { -1, 0, 0.5 }, { 0.25, -0.75, 1 } },
-        colorScale: ColorScale.Diverging, zMin: -1, zMax: 1);
+    static FixtureChart HeatmapDiverging() =>
+        Plot.Heatmap("Cosine similarity", new double[,] { { -1, 0, 0.5 }, { 0.25, -0.75, 1 } },
+            colorScale: ColorScale.Diverging, zMin: -1, zMax: 1);
 
     static FixtureChart HeatmapCustomScale() => Plot.Heatmap("Custom", new double[,] { { 1, 2 }, { 3, 4 } },
         xLabels: ["left", "right"], colorScale: ColorScale.Even("Greens", "#f7fcf5", "#74c476", "#00441b"), zMax: 5);
 
-    static FixtureChart BarSimple() => Plot.Bar("Recall", ["bm25", "dense"], ("@5", new[] { 0.2, 0.4 }), ("@10", new[] { 0.4, 0.8 }));
+    static FixtureChart BarSimple() =>
+        Plot.Bar("Recall", ["bm25", "dense"], ("@5", new[] { 0.2, 0.4 }), ("@10", new[] { 0.4, 0.8 }));
 
     static FixtureChart BarWithTitle() => Plot.Bar("Recall per retriever", "recall", ["BM25", "dense", "hybrid"],
         ("recall@5", new[] { 0.52, 0.61, 0.7 }));
@@ -82,6 +92,7 @@ public static class FixtureCharts
         ("heatmap-default", HeatmapDefault), ("heatmap-labels-values", HeatmapLabelsValues),
         ("heatmap-diverging", HeatmapDiverging), ("heatmap-custom-scale", HeatmapCustomScale),
         ("bar-simple", BarSimple), ("bar-with-title", BarWithTitle),
-        ("grid-scatters", GridScatters), ("grid-heatmaps-titled", GridHeatmapsTitled), ("grid-mixed-rows", GridMixedRows),
+        ("grid-scatters", GridScatters), ("grid-heatmaps-titled", GridHeatmapsTitled),
+        ("grid-mixed-rows", GridMixedRows),
     ];
 }
