@@ -292,7 +292,6 @@ internal sealed class SvgRenderer
         }
         var colour = t.Color.Hex;
         svg.Open("g").Attr("class", "trace scatter").Attr("data-name", t.Name);
-        if (t.Opacity < 1) svg.Attr("opacity", Math.Round(t.Opacity, 2));
         svg.Begin();
         if (t.HasLines)
         {

@@ -53,7 +53,6 @@ internal sealed class TraceView
     public string Mode { get; init; } = "markers";
     public Rgb Color { get; init; }
     public double MarkerSize { get; init; } = 6;
-    public double Opacity => 1;
     public double LineWidth { get; init; } = 2;
     public string? Dash { get; init; }
     public bool ShowLegend => Source.ShowLegend ?? true;
