@@ -1,10 +1,9 @@
 using Microsoft.DotNet.Interactive.Formatting;
-using Plotly.NET;
 
 namespace CourseWorkbook.Plotting;
 
-/// <summary>Teaches .NET Interactive's <see cref="Formatter"/> to display a <see cref="GenericChart"/> in every
-/// place a notebook is read: interactive HTML (VS Code, Jupyter), plotly's own JSON (Jupyter's plotly renderer),
+/// <summary>Teaches .NET Interactive's <see cref="Formatter"/> to display a <see cref="Chart"/> in every
+/// place a notebook is read: interactive HTML (VS Code, Jupyter), plotly.js's figure JSON (Jupyter's plotly renderer),
 /// a static SVG (GitHub, offline) and a one-line text.</summary>
 public static class ChartFormatting
 {
@@ -28,27 +27,27 @@ public static class ChartFormatting
                 Formatter.Register(new ChartFormatter(PlotlyMimeType, ChartJson.Figure));
                 Formatter.Register(new ChartFormatter("text/plain", Describe));
             }
-            Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), [.. MimeTypes]);
+            Formatter.SetPreferredMimeTypesFor(typeof(Chart), [.. MimeTypes]);
         }
     }
 
     /// <summary>One line about the chart: its title and traces, e.g. <c>Chart "Loss" (2 traces: scatter, scatter)</c>.</summary>
-    public static string Describe(GenericChart chart)
+    public static string Describe(Chart chart)
     {
-        var types = GenericChart.getTraces(chart).Select(t => t.TryGetPropertyValue("type")?.Value?.ToString() ?? "scatter").ToList();
-        var title = ChartJson.Title(chart);
+        var types = chart.Traces.Select(t => t.Type).ToList();
+        var title = chart.Title;
         var name = title.Length > 0 ? $"Chart \"{title}\"" : "Chart";
         return $"{name} ({types.Count} trace{(types.Count == 1 ? "" : "s")}: {string.Join(", ", types)})";
     }
 
-    sealed class ChartFormatter(string mimeType, Func<GenericChart, string> format) : ITypeFormatter
+    sealed class ChartFormatter(string mimeType, Func<Chart, string> format) : ITypeFormatter
     {
         public string MimeType => mimeType;
-        public Type Type => typeof(GenericChart);
+        public Type Type => typeof(Chart);
 
         public bool Format(object instance, FormatContext context)
         {
-            if (instance is not GenericChart chart) return false;
+            if (instance is not Chart chart) return false;
             context.Writer.Write(format(chart));
             return true;
         }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Plotly.NET;
 
 namespace CourseWorkbook.Plotting;
 
@@ -11,15 +10,15 @@ namespace CourseWorkbook.Plotting;
 /// scripts do not run (GitHub's notebook viewer), the SVG stays.</summary>
 internal static class ChartHtml
 {
-    /// <summary>The plotly.js release that Plotly.NET 6.0.0 is built against.</summary>
+    /// <summary>The plotly.js release the figures are written for (the one Plotly.NET 6.0.0 used).</summary>
     public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
 
     static int displayed;
 
-    public static string Fragment(GenericChart chart)
+    public static string Fragment(Chart chart)
     {
         var figure = ChartJson.Figure(chart);
-        var svg = SvgRenderer.Render(figure);
+        var svg = SvgRenderer.Render(chart, figure);
         // Unique within a page (a hash of the figure and a display counter), yet deterministic: a notebook re-run
         // in a fresh process gets the same ids, so its saved outputs do not change for nothing.
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figure)))[..12];
@@ -30,11 +29,11 @@ internal static class ChartHtml
         return $"<div id=\"{id}\" class=\"courseworkbook-chart\">{svg}</div>\n<script type=\"text/javascript\">{script}</script>\n";
     }
 
-    public static string Page(GenericChart chart) =>
+    public static string Page(Chart chart) =>
         $"""
         <!DOCTYPE html>
         <html>
-        <head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(ChartJson.Title(chart))}</title></head>
+        <head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(chart.Title)}</title></head>
         <body>
         {Fragment(chart)}
         </body>

@@ -23,7 +23,4 @@ public sealed record ColorScale(string Name, IReadOnlyList<(double At, string Co
         if (colors.Length < 2) throw new ArgumentException("A colour scale needs at least two colours.", nameof(colors));
         return new(name, colors.Select((c, i) => ((double)i / (colors.Length - 1), c)).ToArray());
     }
-
-    /// <summary>The stops in plotly's JSON form: [[0, "#440154"], ..., [1, "#fde725"]].</summary>
-    internal object[][] ToPlotly() => Stops.Select(s => new object[] { s.At, s.Color }).ToArray();
 }

@@ -1,5 +1,3 @@
-using Plotly.NET;
-
 namespace CourseWorkbook.Plotting;
 
 /// <summary>Static SVG pictures of charts, drawn here without a browser: what GitHub's notebook viewer and any
@@ -7,11 +5,8 @@ namespace CourseWorkbook.Plotting;
 public static class SvgChart
 {
     /// <summary>The chart as a standalone SVG document.</summary>
-    public static string Render(GenericChart chart) => RenderFigureJson(ChartJson.Figure(chart));
-
-    /// <summary>A plotly figure, given as JSON with "data" and "layout", as a standalone SVG document.</summary>
-    public static string RenderFigureJson(string json) => SvgRenderer.Render(json);
+    public static string Render(Chart chart) => SvgRenderer.Render(chart);
 
     /// <summary>Writes the chart's SVG to <paramref name="path"/>; the file is replaced atomically.</summary>
-    public static void Save(GenericChart chart, string path) => Runtime.AtomicFile.WriteAllText(path, Render(chart));
+    public static void Save(Chart chart, string path) => Runtime.AtomicFile.WriteAllText(path, Render(chart));
 }

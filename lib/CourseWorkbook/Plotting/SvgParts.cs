@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
 
@@ -47,30 +46,11 @@ internal readonly record struct Rgb(double R, double G, double B, double A = 1)
     public double Luminance => (0.2126 * R + 0.7152 * G + 0.0722 * B) / 255;
 }
 
-/// <summary>A continuous colour scale read from the figure: sorted stops at 0..1.</summary>
+/// <summary>A continuous colour scale as the renderer uses it: parsed colours at sorted stops 0..1.</summary>
 internal sealed record Scale(IReadOnlyList<(double At, Rgb Color)> Stops)
 {
-    /// <summary>plotly's named scales that the workbook may meet in a figure it did not build.</summary>
-    static readonly Dictionary<string, ColorScale> Named = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Viridis"] = ColorScale.Viridis, ["Blues"] = ColorScale.Blues, ["RdBu"] = ColorScale.Diverging,
-        ["Greys"] = ColorScale.Even("Greys", "#000000", "#ffffff"),
-    };
-
-    public static Scale From(JsonElement? spec)
-    {
-        var stops = new List<(double, Rgb)>();
-        if (spec is { ValueKind: JsonValueKind.Array } array)
-            foreach (var stop in array.EnumerateArray())
-                if (stop.ValueKind == JsonValueKind.Array && stop.GetArrayLength() == 2 && stop[0].ValueKind == JsonValueKind.Number)
-                    stops.Add((stop[0].GetDouble(), Rgb.Parse(stop[1].GetString(), new(0, 0, 0))));
-        if (stops.Count < 2)
-        {
-            var named = spec is { ValueKind: JsonValueKind.String } s && Named.TryGetValue(s.GetString()!, out var n) ? n : ColorScale.Viridis;
-            stops = named.Stops.Select(p => (p.At, Rgb.Parse(p.Color, new(0, 0, 0)))).ToList();
-        }
-        return new(stops.OrderBy(p => p.Item1).ToList());
-    }
+    public static Scale From(ColorScale scale) =>
+        new(scale.Stops.Select(p => (p.At, Rgb.Parse(p.Color, new(0, 0, 0)))).OrderBy(p => p.At).ToList());
 
     public Scale Reversed() => new(Stops.Select(s => (1 - s.At, s.Color)).Reverse().ToList());
 
@@ -182,37 +162,4 @@ internal sealed class SvgWriter
         if (r == 0) return "0";
         return r.ToString("0.#", CultureInfo.InvariantCulture);
     }
-}
-
-/// <summary>Null-tolerant reads from the figure JSON.</summary>
-internal static class JsonRead
-{
-    public static JsonElement? Get(this JsonElement? e, string name) =>
-        e is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-
-    public static JsonElement? Get(this JsonElement e, string name) => ((JsonElement?)e).Get(name);
-
-    public static double? Number(this JsonElement? e) => e switch
-    {
-        { ValueKind: JsonValueKind.Number } n => n.GetDouble(),
-        { ValueKind: JsonValueKind.String } s when double.TryParse(s.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-        _ => null,
-    };
-
-    public static string? String(this JsonElement? e) => e switch
-    {
-        { ValueKind: JsonValueKind.String } s => s.GetString(),
-        { ValueKind: JsonValueKind.Number } n => n.GetRawText(),
-        _ => null,
-    };
-
-    public static bool? Bool(this JsonElement? e) => e switch
-    {
-        { ValueKind: JsonValueKind.True } => true,
-        { ValueKind: JsonValueKind.False } => false,
-        _ => null,
-    };
-
-    /// <summary>The text of a title given either as a string or as {"text": ...}.</summary>
-    public static string TitleText(this JsonElement? e) => e?.ValueKind == JsonValueKind.String ? e.String() ?? "" : e.Get("text").String() ?? "";
 }

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace CourseWorkbook.Plotting;
 
-/// <summary>Draws a plotly figure ({data, layout} JSON) as a static SVG: scatter (markers, lines), grouped bars,
-/// heatmaps with a colour bar, subplots placed by their axis domains, linear/log/category axes, titles, legend and
-/// paper-anchored annotations. It does what plotly.js would do for these, without a browser.</summary>
+/// <summary>Draws a <see cref="Chart"/> as a static SVG: scatter (markers, lines), grouped bars, heatmaps with a
+/// colour bar, subplots placed by their axis domains, linear/log/category axes, titles, legend and paper-anchored
+/// annotations. It does what plotly.js would do with the chart's figure JSON, without a browser.</summary>
 internal sealed class SvgRenderer
 {
     /// <summary>Above this many points a trace's markers are one compact path instead of one circle each.</summary>
@@ -19,7 +18,7 @@ internal sealed class SvgRenderer
 
     static readonly Rgb Black = new(0, 0, 0);
 
-    readonly JsonElement? layout;
+    readonly Layout layout;
     readonly List<TraceView> traces;
     readonly Dictionary<string, AxisView> axes = [];
     readonly string id;
@@ -29,40 +28,37 @@ internal sealed class SvgRenderer
     readonly bool showLegend;
     double left, right, top, bottom; // the plot area: the paper minus the margins
 
-    SvgRenderer(JsonElement root, string id)
+    SvgRenderer(Chart chart, string id)
     {
         this.id = id;
-        layout = root.Get("layout");
-        width = layout.Get("width").Number() ?? 700;
-        height = layout.Get("height").Number() ?? 450;
-        var font = layout.Get("font");
-        fontSize = font.Get("size").Number() ?? 12;
-        fontFamily = font.Get("family").String() ?? "\"Open Sans\", verdana, arial, sans-serif";
-        fontColor = Rgb.Parse(font.Get("color").String(), new(68, 68, 68)).Hex;
+        layout = chart.Layout;
+        width = layout.Width;
+        height = layout.Height;
+        fontSize = layout.Font.Size;
+        fontFamily = layout.Font.Family;
+        fontColor = Rgb.Parse(layout.Font.Color, new(68, 68, 68)).Hex;
 
-        var colorway = layout.Get("colorway") is { ValueKind: JsonValueKind.Array } cw && cw.GetArrayLength() > 0
-            ? cw.EnumerateArray().Select(c => Rgb.Parse(c.GetString(), Black)).ToList()
-            : Palette.Categorical.Select(c => Rgb.Parse(c, Black)).ToList();
-        traces = root.Get("data") is { ValueKind: JsonValueKind.Array } data
-            ? data.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.Object).Select((t, i) => TraceView.Read(t, i, colorway))
-                .Where(t => t.Type is "scatter" or "bar" or "heatmap").ToList()
-            : [];
+        var colorway = (layout.Colorway.Count > 0 ? layout.Colorway : Palette.Categorical)
+            .Select(c => Rgb.Parse(c, Black)).ToList();
+        traces = chart.Traces.Select((t, i) => TraceView.From(t, i, colorway)).ToList();
 
         legendItems = traces.Where(t => t.Type != "heatmap" && t.ShowLegend && !string.IsNullOrEmpty(t.Name))
             .GroupBy(t => t.LegendGroup ?? $"\u0000{t.Index}").Select(g => g.First()).ToList();
-        showLegend = layout.Get("showlegend").Bool() ?? legendItems.Count > 1;
+        showLegend = layout.ShowLegend ?? legendItems.Count > 1;
 
         SetUpAxes();
     }
 
-    /// <summary>Renders figure JSON to an SVG document (no XML declaration, so it can also be inlined in HTML).</summary>
-    public static string Render(string figureJson)
+    /// <summary>Renders the chart to an SVG document (no XML declaration, so it can also be inlined in HTML).</summary>
+    public static string Render(Chart chart) => Render(chart, chart.ToJson());
+
+    /// <summary>Renders the chart, given also its figure JSON: ids inside the SVG (clip paths, gradients) must not
+    /// collide when several charts share one HTML page; a hash of the figure keeps them unique yet keeps the output
+    /// deterministic.</summary>
+    public static string Render(Chart chart, string figureJson)
     {
-        using var document = JsonDocument.Parse(figureJson);
-        // Ids inside the SVG (clip paths, gradients) must not collide when several charts share one HTML page; a
-        // hash of the figure keeps them unique yet keeps the output deterministic.
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figureJson)))[..8];
-        return new SvgRenderer(document.RootElement, "c" + hash).Draw();
+        return new SvgRenderer(chart, "c" + hash).Draw();
     }
 
     // ----- axes: which exist, their types, categories and autoranges ------------------------------------------
@@ -71,27 +67,31 @@ internal sealed class SvgRenderer
     {
         foreach (var t in traces)
             foreach (var axisId in new[] { t.XAxis, t.YAxis })
-                if (!axes.ContainsKey(axisId)) axes[axisId] = new AxisView(axisId, layout.Get(AxisView.LayoutKey(axisId)));
+                if (!axes.ContainsKey(axisId)) axes[axisId] = new AxisView(axisId, layout.AxisById(axisId));
         if (axes.Count == 0)
         {
-            axes["x"] = new AxisView("x", layout.Get("xaxis"));
-            axes["y"] = new AxisView("y", layout.Get("yaxis"));
+            axes["x"] = new AxisView("x", layout.AxisById("x"));
+            axes["y"] = new AxisView("y", layout.AxisById("y"));
         }
 
         foreach (var axis in axes.Values)
         {
             var on = traces.Where(t => (axis.Horizontal ? t.XAxis : t.YAxis) == axis.Id).ToList();
-            var declared = axis.Spec.Get("type").String();
-            axis.Type = declared is "linear" or "log" or "category" ? declared
-                : on.Any(t => Column(t, axis).HasText) ? "category" : "linear";
+            axis.Type = axis.Spec?.Type switch
+            {
+                AxisType.Linear => "linear",
+                AxisType.Log => "log",
+                AxisType.Category => "category",
+                // An axis the layout does not define: categories when the data holds names, as plotly.js decides.
+                _ => on.Any(t => Column(t, axis).HasText) ? "category" : "linear",
+            };
             if (axis.Type == "category")
                 foreach (var t in on)
                 {
                     var column = Column(t, axis);
                     for (var i = 0; i < column.Count; i++) axis.AddCategory(column.Key(i));
                 }
-            if (axis.Spec.Get("domain") is { ValueKind: JsonValueKind.Array } domain && domain.GetArrayLength() == 2)
-                (axis.Domain0, axis.Domain1) = (domain[0].GetDouble(), domain[1].GetDouble());
+            if (axis.Spec?.Domain is { } domain) (axis.Domain0, axis.Domain1) = domain;
             SetRange(axis, on);
         }
     }
@@ -100,11 +100,10 @@ internal sealed class SvgRenderer
 
     void SetRange(AxisView axis, List<TraceView> on)
     {
-        axis.Reversed = axis.Spec.Get("autorange").String() == "reversed";
-        if (axis.Spec.Get("range") is { ValueKind: JsonValueKind.Array } range && range.GetArrayLength() == 2
-            && ((JsonElement?)range[0]).Number() is { } r0 && ((JsonElement?)range[1]).Number() is { } r1 && r0 != r1)
+        axis.Reversed = axis.Spec?.Reversed ?? false;
+        if (axis.Spec?.Range is (var r0, var r1) && r0 != r1 && double.IsFinite(r0) && double.IsFinite(r1))
         {
-            (axis.Lo, axis.Hi, axis.Reversed) = (Math.Min(r0, r1), Math.Max(r0, r1), r0 > r1);
+            (axis.Lo, axis.Hi, axis.Reversed) = (Math.Min(r0, r1), Math.Max(r0, r1), axis.Reversed || r0 > r1);
             return;
         }
 
@@ -169,14 +168,13 @@ internal sealed class SvgRenderer
     /// axis titles, the legend and colour bars fit.</summary>
     void Place()
     {
-        var margin = layout.Get("margin");
-        double l = margin.Get("l").Number() ?? 80, r = margin.Get("r").Number() ?? 80;
-        double t = margin.Get("t").Number() ?? 100, b = margin.Get("b").Number() ?? 80;
+        var margin = layout.Margin;
+        double l = margin.Left, r = margin.Right, t = margin.Top, b = margin.Bottom;
 
         var reserveRight = 0.0;
         if (showLegend && legendItems.Count > 0) reserveRight += LegendWidth() + 10;
         foreach (var heatmap in traces.Where(ShowsColorBar))
-            if ((heatmap.Spec.Get("colorbar").Get("x").Number() ?? 1.02) > 0.99)
+            if ((heatmap.Heatmap!.ColorBar?.X ?? 1.02) > 0.99)
                 reserveRight = Math.Max(reserveRight, ColorBarWidth(heatmap) + 0.02 * (width - l - r) + (showLegend ? LegendWidth() + 10 : 0));
         r = Math.Max(r, reserveRight);
 
@@ -223,7 +221,7 @@ internal sealed class SvgRenderer
     /// <summary>Where the perpendicular axis this one is anchored to starts: the line on which it is drawn.</summary>
     double AnchorStart(AxisView axis)
     {
-        var anchor = axis.Spec.Get("anchor").String() ?? (axis.Horizontal ? "y" : "x");
+        var anchor = axis.Spec?.Anchor ?? (axis.Horizontal ? "y" : "x");
         if (axes.TryGetValue(anchor, out var other)) return other.Start;
         return axis.Horizontal ? bottom : left;
     }
@@ -239,11 +237,11 @@ internal sealed class SvgRenderer
             .Attr("font-family", fontFamily).Attr("font-size", fontSize).Attr("fill", fontColor)
             .Attr("style", "max-width:100%;height:auto").Begin();
         svg.Open("rect").Attr("class", "background").Attr("width", width).Attr("height", height)
-            .Attr("fill", Rgb.Parse(layout.Get("paper_bgcolor").String(), new(255, 255, 255)).Hex).End();
+            .Attr("fill", Rgb.Parse(layout.PaperBackground, new(255, 255, 255)).Hex).End();
 
         var subplots = traces.Select(t => (t.XAxis, t.YAxis)).Distinct().ToList();
         if (subplots.Count == 0) subplots.Add(("x", "y"));
-        var plotBackground = Rgb.Parse(layout.Get("plot_bgcolor").String(), new(255, 255, 255)).Hex;
+        var plotBackground = Rgb.Parse(layout.PlotBackground, new(255, 255, 255)).Hex;
 
         svg.Open("defs").Begin();
         foreach (var (xId, yId) in subplots)
@@ -294,7 +292,6 @@ internal sealed class SvgRenderer
         }
         var colour = t.Color.Hex;
         svg.Open("g").Attr("class", "trace scatter").Attr("data-name", t.Name);
-        if (t.Opacity < 1) svg.Attr("opacity", Math.Round(t.Opacity, 2));
         svg.Begin();
         if (t.HasLines)
         {
@@ -351,9 +348,9 @@ internal sealed class SvgRenderer
     void Bars(SvgWriter svg, TraceView t, List<TraceView> barsHere, AxisView x, AxisView y)
     {
         // Grouped bars: each category's slot (1 unit wide) loses "bargap" and is split among the bar traces.
-        var gap = layout.Get("bargap").Number() ?? 0.2;
-        var groupGap = layout.Get("bargroupgap").Number() ?? 0;
-        var grouped = (layout.Get("barmode").String() ?? "group") == "group";
+        var gap = layout.BarGap ?? 0.2;
+        const double groupGap = 0;
+        var grouped = (layout.BarMode ?? "group") == "group";
         var count = grouped ? barsHere.Count : 1;
         var k = grouped ? barsHere.IndexOf(t) : 0;
         var cells = Cells(x, t.X);
@@ -376,17 +373,16 @@ internal sealed class SvgRenderer
 
     // ----- heatmaps and colour bars ----------------------------------------------------------------------------
 
-    bool ShowsColorBar(TraceView t) => t.Type == "heatmap" && t.Z is { Length: > 0 } && (t.Spec.Get("showscale").Bool() ?? true);
+    static bool ShowsColorBar(TraceView t) => t.Z is { Count: > 0 };
 
     /// <summary>The colour scale of a heatmap and the values at its ends (zmin/zmax, else the data's range).</summary>
     static (Scale Scale, double Min, double Max) ColorRange(TraceView t)
     {
         var finite = (t.Z ?? []).SelectMany(r => r).Where(double.IsFinite).ToList();
-        var min = t.Spec.Get("zmin").Number() ?? (finite.Count > 0 ? finite.Min() : 0);
-        var max = t.Spec.Get("zmax").Number() ?? (finite.Count > 0 ? finite.Max() : 1);
-        var scale = Scale.From(t.Spec.Get("colorscale"));
-        if (t.Spec.Get("reversescale").Bool() == true) scale = scale.Reversed();
-        return (scale, min, max);
+        var heatmap = t.Heatmap!;
+        var min = heatmap.ZMin ?? (finite.Count > 0 ? finite.Min() : 0);
+        var max = heatmap.ZMax ?? (finite.Count > 0 ? finite.Max() : 1);
+        return (Scale.From(heatmap.ColorScale), min, max);
     }
 
     void Heatmap(SvgWriter svg, TraceView t, AxisView x, AxisView y)
@@ -395,16 +391,16 @@ internal sealed class SvgRenderer
         var (scale, min, max) = ColorRange(t);
         var xCells = Cells(x, t.X);
         var yCells = Cells(y, t.Y);
-        if (t.Z.Sum(r => (long)r.Length) > HeatmapCellLimit)
+        if (t.Z.Sum(r => (long)r.Count) > HeatmapCellLimit)
         {
             HeatmapImage(svg, t, x, y, xCells, yCells, scale, min, max);
             return;
         }
-        var template = t.Spec.Get("texttemplate").String();
+        var template = t.Heatmap!.TextTemplate;
         var labels = new List<(double X, double Y, string Text, string Fill, double Size)>();
         svg.Open("g").Attr("class", "trace heatmap").Attr("shape-rendering", "crispEdges").Begin();
-        for (var row = 0; row < Math.Min(t.Z.Length, yCells.Length); row++)
-            for (var column = 0; column < Math.Min(t.Z[row].Length, xCells.Length); column++)
+        for (var row = 0; row < Math.Min(t.Z.Count, yCells.Length); row++)
+            for (var column = 0; column < Math.Min(t.Z[row].Count, xCells.Length); column++)
             {
                 var z = t.Z[row][column];
                 if (!double.IsFinite(z)) continue;
@@ -457,11 +453,11 @@ internal sealed class SvgRenderer
         for (var py = 0; py < h; py++)
         {
             var row = rowOf[py];
-            if (row < 0 || row >= z.Length) continue;
+            if (row < 0 || row >= z.Count) continue;
             for (var px = 0; px < w; px++)
             {
                 var column = columnOf[px];
-                if (column < 0 || column >= z[row].Length || !double.IsFinite(z[row][column])) continue;
+                if (column < 0 || column >= z[row].Count || !double.IsFinite(z[row][column])) continue;
                 var c = scale.At(max > min ? (z[row][column] - min) / (max - min) : 0.5);
                 var o = (py * w + px) * 4;
                 (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = ((byte)Math.Round(c.R), (byte)Math.Round(c.G), (byte)Math.Round(c.B), 255);
@@ -479,19 +475,19 @@ internal sealed class SvgRenderer
 
     (double X, double Top, double Thickness, double Length) ColorBarBox(TraceView t)
     {
-        var spec = t.Spec.Get("colorbar");
-        var thickness = spec.Get("thickness").Number() ?? 30;
-        var length = (spec.Get("len").Number() ?? 1) * (bottom - top);
-        var center = Y(spec.Get("y").Number() ?? 0.5);
-        var x = X(spec.Get("x").Number() ?? 1.02);
-        if (showLegend && spec.Get("x").Number() is null) x += LegendWidth() + 10;
+        var bar = t.Heatmap!.ColorBar;
+        var thickness = bar?.Thickness ?? 30;
+        var length = (bar?.Length ?? 1) * (bottom - top);
+        var center = Y(bar?.Y ?? 0.5);
+        var x = X(bar?.X ?? 1.02);
+        if (showLegend && bar is null) x += LegendWidth() + 10;
         return (x, center - length / 2, thickness, length);
     }
 
     double ColorBarWidth(TraceView t)
     {
         var (_, min, max) = ColorRange(t);
-        var thickness = t.Spec.Get("colorbar").Get("thickness").Number() ?? 30;
+        var thickness = t.Heatmap!.ColorBar?.Thickness ?? 30;
         var labels = AxisTicks.Linear(min, max, AxisTicks.TargetCount(Math.Max(100, height - 150), false));
         return thickness + 8 + (labels.Count == 0 ? 0 : labels.Max(l => TextMetrics.Width(l.Label, fontSize))) + 6;
     }
@@ -524,9 +520,9 @@ internal sealed class SvgRenderer
 
     // ----- axes --------------------------------------------------------------------------------------------
 
-    double TickFont(AxisView axis) => axis.Spec.Get("tickfont").Get("size").Number() ?? fontSize;
-    double TitleSize(AxisView axis) => axis.Spec.Get("title").Get("font").Get("size").Number() ?? Math.Round(fontSize * 1.17);
-    double TickLength(AxisView axis) => axis.Spec.Get("ticks").String() is "outside" ? axis.Spec.Get("ticklen").Number() ?? 5 : 0;
+    double TickFont(AxisView axis) => fontSize;
+    double TitleSize(AxisView axis) => Math.Round(fontSize * 1.17);
+    static double TickLength(AxisView axis) => axis.Spec?.Ticks is "outside" ? axis.Spec.TickLength : 0;
 
     /// <summary>The ticks of an axis at its current length; for category axes every category unless they are too
     /// dense, and whether horizontal labels must be rotated to fit.</summary>
@@ -549,15 +545,8 @@ internal sealed class SvgRenderer
         }
         var count = AxisTicks.TargetCount(axis.Length, axis.Horizontal);
         var all = axis.Type == "log"
-            ? AxisTicks.Log(axis.Lo, axis.Hi, count, axis.Spec.Get("exponentformat").String() ?? "B")
+            ? AxisTicks.Log(axis.Lo, axis.Hi, count, axis.Spec?.ExponentFormat ?? "B")
             : AxisTicks.Linear(axis.Lo, axis.Hi, count);
-        if (axis.Spec.Get("tickvals") is { ValueKind: JsonValueKind.Array } values)
-        {
-            var texts = axis.Spec.Get("ticktext") is { ValueKind: JsonValueKind.Array } tt ? tt.EnumerateArray().Select(e => ((JsonElement?)e).String() ?? "").ToList() : [];
-            all = values.EnumerateArray().Select((v, i) => (V: ((JsonElement?)v).Number(), I: i)).Where(p => p.V is not null)
-                .Select(p => new Tick(axis.Type == "log" ? Math.Log10(p.V!.Value) : p.V!.Value,
-                    p.I < texts.Count ? texts[p.I] : AxisTicks.FormatNumber(p.V!.Value, 1, 1))).ToList();
-        }
         return (all.Where(t => axis.Contains(t.At)).ToList(), false);
     }
 
@@ -567,17 +556,17 @@ internal sealed class SvgRenderer
     {
         var spec = axis.Spec;
         var (ticks, _) = TickLabels(axis);
-        var gridColour = Rgb.Parse(spec.Get("gridcolor").String(), new(238, 238, 238)).Hex;
-        svg.Open("g").Attr("class", $"grid {axis.Id}").Attr("stroke", gridColour).Attr("stroke-width", spec.Get("gridwidth").Number() ?? 1).Begin();
-        if (spec.Get("showgrid").Bool() ?? axis.Type != "category")
+        var gridColour = Rgb.Parse(spec?.GridColor, new(238, 238, 238)).Hex;
+        svg.Open("g").Attr("class", $"grid {axis.Id}").Attr("stroke", gridColour).Attr("stroke-width", 1).Begin();
+        if (spec?.ShowGrid ?? axis.Type != "category")
             foreach (var tick in ticks)
                 Line(svg, axis, across, axis.Pixel(tick.At), tick.Minor ? 0.5 : 1);
-        if (axis.Type == "linear" && (spec.Get("zeroline").Bool() ?? true) && axis.Lo < 0 && axis.Hi > 0)
+        if (axis.Type == "linear" && (spec?.ZeroLine ?? true) && axis.Lo < 0 && axis.Hi > 0)
         {
-            var zeroColour = Rgb.Parse(spec.Get("zerolinecolor").String(), new(68, 68, 68)).Hex;
+            const string zeroColour = "#444444";
             var p = axis.Pixel(0);
             var (a, b) = (across.Start, across.End);
-            svg.Open("line").Attr("class", "zeroline").Attr("stroke", zeroColour).Attr("stroke-width", spec.Get("zerolinewidth").Number() ?? 1)
+            svg.Open("line").Attr("class", "zeroline").Attr("stroke", zeroColour).Attr("stroke-width", 1)
                 .Attr(axis.Horizontal ? "x1" : "y1", p).Attr(axis.Horizontal ? "x2" : "y2", p)
                 .Attr(axis.Horizontal ? "y1" : "x1", a).Attr(axis.Horizontal ? "y2" : "x2", b).End();
         }
@@ -597,14 +586,14 @@ internal sealed class SvgRenderer
         var spec = axis.Spec;
         var edge = AnchorStart(axis);
         var tickLength = TickLength(axis);
-        var tickColour = Rgb.Parse(spec.Get("tickcolor").String(), new(68, 68, 68)).Hex;
+        var tickColour = Rgb.Parse(spec?.TickColor, new(68, 68, 68)).Hex;
         var size = TickFont(axis);
         var (ticks, rotated) = TickLabels(axis);
         svg.Open("g").Attr("class", $"axis {axis.Id}").Begin();
-        if (spec.Get("showline").Bool() == true)
+        if (spec?.ShowLine == true)
         {
-            var lineColour = Rgb.Parse(spec.Get("linecolor").String(), new(68, 68, 68)).Hex;
-            svg.Open("line").Attr("class", "axis-line").Attr("stroke", lineColour).Attr("stroke-width", spec.Get("linewidth").Number() ?? 1)
+            var lineColour = Rgb.Parse(spec.LineColor, new(68, 68, 68)).Hex;
+            svg.Open("line").Attr("class", "axis-line").Attr("stroke", lineColour).Attr("stroke-width", 1)
                 .Attr(axis.Horizontal ? "x1" : "y1", axis.Start).Attr(axis.Horizontal ? "x2" : "y2", axis.End)
                 .Attr(axis.Horizontal ? "y1" : "x1", edge).Attr(axis.Horizontal ? "y2" : "x2", edge).End();
         }
@@ -665,9 +654,8 @@ internal sealed class SvgRenderer
 
     void Legend(SvgWriter svg)
     {
-        var spec = layout.Get("legend");
-        var x = X(spec.Get("x").Number() ?? 1.02);
-        var y = Y(spec.Get("y").Number() ?? 1);
+        var x = X(1.02);
+        var y = Y(1);
         svg.Open("g").Attr("class", "legend").Begin();
         for (var i = 0; i < legendItems.Count; i++)
         {
@@ -690,18 +678,12 @@ internal sealed class SvgRenderer
 
     void Title(SvgWriter svg)
     {
-        var spec = layout.Get("title");
-        var text = spec.TitleText();
+        var text = layout.Title.Text;
         if (text.Length == 0) return;
-        var size = spec.Get("font").Get("size").Number() ?? Math.Round(fontSize * 1.4);
-        var fraction = spec.Get("x").Number() ?? 0.5;
-        var anchor = (spec.Get("xanchor").String() ?? "auto") switch
-        {
-            "left" => "start",
-            "right" => "end",
-            "center" => "middle",
-            _ => fraction < 1 / 3.0 ? "start" : fraction > 2 / 3.0 ? "end" : "middle",
-        };
+        var size = Math.Round(fontSize * 1.4);
+        var fraction = layout.Title.X ?? 0.5;
+        // plotly.js's "auto" anchor: the side nearest the title's place.
+        var anchor = fraction < 1 / 3.0 ? "start" : fraction > 2 / 3.0 ? "end" : "middle";
         var lines = Lines(text);
         var y = top / 2 + size * 0.35 - (lines.Count - 1) * size * 0.6;
         MultilineText(svg, "title", width * fraction, y, lines, anchor, size);
@@ -709,28 +691,24 @@ internal sealed class SvgRenderer
 
     void Annotations(SvgWriter svg)
     {
-        if (layout.Get("annotations") is not { ValueKind: JsonValueKind.Array } annotations) return;
-        foreach (var a in annotations.EnumerateArray())
+        foreach (var a in layout.Annotations ?? [])
         {
-            JsonElement? spec = a;
-            var text = spec.Get("text").String();
+            var text = a.Text;
             if (string.IsNullOrEmpty(text)) continue;
-            var size = spec.Get("font").Get("size").Number() ?? fontSize;
+            var size = a.FontSize ?? fontSize;
             // Only paper-referenced annotations (subplot titles, notes) are placed; data-referenced ones too when
             // their axes exist.
-            var x = spec.Get("xref").String() is { } xr && xr != "paper" && axes.TryGetValue(xr, out var xa)
-                ? xa.Pixel(spec.Get("x").Number() ?? 0) : X(spec.Get("x").Number() ?? 0.5);
-            var y = spec.Get("yref").String() is { } yr && yr != "paper" && axes.TryGetValue(yr, out var ya)
-                ? ya.Pixel(spec.Get("y").Number() ?? 0) : Y(spec.Get("y").Number() ?? 0.5);
+            var x = a.XRef != "paper" && axes.TryGetValue(a.XRef, out var xa) ? xa.Pixel(a.X) : X(a.X);
+            var y = a.YRef != "paper" && axes.TryGetValue(a.YRef, out var ya) ? ya.Pixel(a.Y) : Y(a.Y);
             var lines = Lines(text);
             var blockHeight = lines.Count * size * 1.2;
-            var baseline = (spec.Get("yanchor").String() ?? "middle") switch
+            var baseline = a.YAnchor switch
             {
                 "bottom" => y - blockHeight + size * 0.9 - 3,
                 "top" => y + size * 0.9 + 3,
                 _ => y - blockHeight / 2 + size * 0.9,
             };
-            var anchor = (spec.Get("xanchor").String() ?? "center") switch { "left" => "start", "right" => "end", _ => "middle" };
+            var anchor = a.XAnchor switch { "left" => "start", "right" => "end", _ => "middle" };
             MultilineText(svg, "annotation", x, baseline, lines, anchor, size);
         }
     }

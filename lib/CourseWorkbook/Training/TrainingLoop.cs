@@ -37,7 +37,7 @@ public sealed record TrainingCurve(string Name, IReadOnlyList<int> Steps, IReadO
     }
 
     /// <summary>The curve as a chart: the logged losses and their moving average.</summary>
-    public Plotly.NET.GenericChart Chart(int window = 10) => Plotting.Plot.Line($"{Name}: training loss", "step", "loss",
+    public Plotting.Chart Chart(int window = 10) => Plotting.Plot.Line($"{Name}: training loss", "step", "loss",
         new Plotting.Series($"{Name} (per batch)", StepsAsDoubles, Losses),
         new Plotting.Series($"{Name} (mean of {window})", StepsAsDoubles, Smoothed(window)));
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CourseWorkbook.Plotting;
 using Microsoft.DotNet.Interactive.Formatting;
-using Plotly.NET;
 
 namespace CourseWorkbook.Tests.Plotting;
 
@@ -10,7 +9,7 @@ namespace CourseWorkbook.Tests.Plotting;
 [Collection("Formatter")]
 public class ChartFormattingTests
 {
-    static GenericChart Chart() =>
+    static Chart Chart() =>
         Plot.Line("Training loss", "epoch", "loss", new Series("train", [0, 1, 2], [2.5, 1.25, 0.625]), new Series("val", [0, 1, 2], [3, 2, 1]));
 
     public ChartFormattingTests() => ChartFormatting.Register();
@@ -86,7 +85,7 @@ public class ChartFormattingTests
         ChartFormatting.Register();
         ChartFormatting.Register();
 
-        var ours = Formatter.RegisteredFormatters(false).Where(f => f.Type == typeof(GenericChart)).ToList();
+        var ours = Formatter.RegisteredFormatters(false).Where(f => f.Type == typeof(Chart)).ToList();
         Assert.Equal(4, ours.Count);
         Assert.Equal(4, ours.Select(f => f.MimeType).Distinct().Count());
     }

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using CourseWorkbook.Plotting;
-using Plotly.NET;
 
 namespace CourseWorkbook.Tests.Plotting;
 
 public class PlotTests
 {
-    static JsonElement Figure(GenericChart chart) => JsonDocument.Parse(GenericChart.toFigureJson(chart)).RootElement;
+    static JsonElement Figure(Chart chart) => JsonDocument.Parse(chart.ToJson()).RootElement;
 
     static double[] Numbers(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
@@ -171,11 +170,11 @@ public class PlotTests
     public void Grid_does_not_change_the_charts_it_combines()
     {
         var a = Plot.Scatter("A", [0, 1], [0, 1]);
-        var before = GenericChart.toFigureJson(a);
+        var before = a.ToJson();
 
         Plot.Grid(2, ["first", "second"], a, Plot.Scatter("B", [0], [0]));
 
-        Assert.Equal(before, GenericChart.toFigureJson(a));
+        Assert.Equal(before, a.ToJson());
     }
 
     [Fact]

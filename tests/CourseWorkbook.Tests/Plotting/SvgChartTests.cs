@@ -54,13 +54,13 @@ public class SvgChartTests
     [Fact]
     public void A_data_point_lands_on_its_pixel_inside_the_axis_frame()
     {
-        const string figure = """
-            {"data": [{"type": "scatter", "mode": "markers", "x": [0, 5, 10, 2.5], "y": [0, 5, 10, 7.5]}],
-             "layout": {"width": 500, "height": 400, "margin": {"l": 50, "r": 50, "t": 50, "b": 50},
-                        "xaxis": {"range": [0, 10]}, "yaxis": {"range": [0, 10]}}}
-            """;
+        var chart = new Chart([new ScatterTrace([0, 5, 10, 2.5], [0, 5, 10, 7.5])], new Layout
+        {
+            Width = 500, Height = 400, Margin = new(50, 50, 50, 50),
+            Axes = [new Axis("x") { Range = (0, 10) }, new Axis("y") { Range = (0, 10) }],
+        });
 
-        var root = Parse(SvgChart.RenderFigureJson(figure));
+        var root = Parse(SvgChart.Render(chart));
 
         var frame = Frame(root);
         Assert.Equal((50, 50, 400, 300), frame);
