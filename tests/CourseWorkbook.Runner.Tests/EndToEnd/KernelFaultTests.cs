@@ -11,7 +11,7 @@ public class KernelFaultTests
         var folder = TestPaths.NewTempDirectory("silent");
         var fake = Path.Combine(folder, "silent-kernel.sh");
         File.WriteAllText(fake, "#!/bin/sh\n# says nothing, ever\nexec sleep 600\n");
-        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        MakeExecutable(fake);
 
         var run = RunnerProcess.RunNotebooks(["passes.dib"], ["--kernel-timeout", "3"],
             new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
@@ -31,7 +31,7 @@ public class KernelFaultTests
         var folder = TestPaths.NewTempDirectory("broken");
         var fake = Path.Combine(folder, "broken-kernel.sh");
         File.WriteAllText(fake, "#!/bin/sh\necho 'cannot start: no runtime' >&2\nexit 7\n");
-        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        MakeExecutable(fake);
 
         var run = RunnerProcess.RunNotebooks(["passes.dib"], [], new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
 
@@ -44,7 +44,7 @@ public class KernelFaultTests
     [Theory]
     [InlineData("TERM", 143)]
     [InlineData("INT", 130)]
-    public void A_signal_ends_the_kernels_and_leaves_no_half_written_output(string signal, int exitCode)
+    public async Task A_signal_ends_the_kernels_and_leaves_no_half_written_output(string signal, int exitCode)
     {
         var folder = TestPaths.NewTempDirectory("signal");
         File.Copy(TestPaths.Notebook("passes.dib"), Path.Combine(folder, "a-passes.dib"));
@@ -72,11 +72,11 @@ public class KernelFaultTests
             }
 
             Thread.Sleep(3000);
-            using (var kill = Process.Start("kill", ["-" + signal, runner.Id.ToString()])) kill.WaitForExit();
+            using (var kill = Process.Start("kill", ["-" + signal, runner.Id.ToString()])) await kill.WaitForExitAsync();
 
             Assert.True(runner.WaitForExit(TimeSpan.FromSeconds(20)), "the runner did not stop after the signal");
             Assert.Equal(exitCode, runner.ExitCode);
-            Assert.Contains("interrupted", stderr.Result);
+            Assert.Contains("interrupted", await stderr);
             Assert.Empty(RunnerProcess.KernelsFor(folder));
             var files = Directory.GetFiles(outDirectory).Select(Path.GetFileName).Order().ToList();
             Assert.Equal(["a-passes.ipynb", "junit.xml", "summary.json", "summary.md"], files);
@@ -85,5 +85,11 @@ public class KernelFaultTests
         {
             if (!runner.HasExited) runner.Kill(entireProcessTree: true);
         }
+    }
+
+    static void MakeExecutable(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }
