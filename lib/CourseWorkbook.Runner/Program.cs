@@ -214,6 +214,13 @@ public static class Program
         IReadOnlyDictionary<string, string> Parameters,
         bool Help);
 
+    /// <summary>The longest timeout accepted: a week.</summary>
+    public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+
+    static bool TryParseSeconds(string? text, out double seconds) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
+        && seconds > 0 && seconds <= MaxTimeoutSeconds;
+
     /// <summary>Parses the arguments after "run".</summary>
     public static bool TryParseRun(IReadOnlyList<string> args, out RunOptions options, out string error)
     {
@@ -253,18 +260,18 @@ public static class Program
                     outDirectory = dir;
                     break;
                 case "--cell-timeout":
-                    if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0))
+                    if (!TryParseSeconds(Value(), out var seconds))
                     {
-                        error = "--cell-timeout needs a positive number of seconds";
+                        error = $"--cell-timeout needs a positive number of seconds, at most {MaxTimeoutSeconds}";
                         return false;
                     }
 
                     timeout = TimeSpan.FromSeconds(seconds);
                     break;
                 case "--kernel-timeout":
-                    if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var kernelSeconds) || !(kernelSeconds > 0))
+                    if (!TryParseSeconds(Value(), out var kernelSeconds))
                     {
-                        error = "--kernel-timeout needs a positive number of seconds";
+                        error = $"--kernel-timeout needs a positive number of seconds, at most {MaxTimeoutSeconds}";
                         return false;
                     }
 

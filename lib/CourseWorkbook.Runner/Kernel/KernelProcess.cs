@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -7,7 +8,9 @@ namespace CourseWorkbook.Runner.Kernel;
 /// <summary>
 /// One running kernel process, driven over its stdio protocol: one JSON envelope per line each way. Events are read
 /// on a background task into a queue; every wait on them has a limit. <see cref="Stop"/> sends Quit and kills the
-/// process tree if the kernel is still there a moment later (closing stdin alone leaves the kernel spinning).
+/// process tree if the kernel is still there a moment later (closing stdin alone leaves the kernel spinning). Started
+/// through setsid, the kernel leads its own process group: processes its cells start are ended with it, even those
+/// that outlive the kernel or hold its stdout open.
 /// </summary>
 public sealed class KernelProcess : IDisposable
 {
@@ -18,20 +21,24 @@ public sealed class KernelProcess : IDisposable
     readonly Queue<string> stderrTail = new();
     readonly Task readStdout;
     readonly Task readStderr;
+    readonly Task watchExit;
     readonly Lock writeGate = new();
+    readonly bool leadsGroup;
 
-    KernelProcess(Process process)
+    KernelProcess(Process process, bool leadsGroup)
     {
         this.process = process;
+        this.leadsGroup = leadsGroup;
         readStdout = Task.Run(ReadStdoutAsync);
         readStderr = Task.Run(ReadStderrAsync);
+        watchExit = Task.Run(WatchExitAsync);
     }
 
     /// <summary>Starts the kernel; the caller then waits for <see cref="WaitReadyAsync"/>.</summary>
     public static KernelProcess Start(ProcessStartInfo start)
     {
         var process = Process.Start(start) ?? throw new KernelException($"could not start {start.FileName}");
-        return new KernelProcess(process);
+        return new KernelProcess(process, start.FileName == KernelTool.Setsid);
     }
 
     /// <summary>The process id of the kernel (or of the dotnet host that runs the tool).</summary>
@@ -136,7 +143,8 @@ public sealed class KernelProcess : IDisposable
             if (!process.WaitForExit(grace ?? TimeSpan.FromSeconds(3))) Kill();
         }
 
-        Task.WaitAll([readStdout, readStderr], TimeSpan.FromSeconds(3));
+        KillGroup(); // what the cells started and left behind
+        Task.WaitAll([readStdout, readStderr, watchExit], TimeSpan.FromSeconds(3));
     }
 
     /// <summary>Kills the process and everything it started, at once.</summary>
@@ -151,7 +159,17 @@ public sealed class KernelProcess : IDisposable
         {
             // already gone
         }
+
+        KillGroup();
     }
+
+    void KillGroup()
+    {
+        if (leadsGroup && OperatingSystem.IsLinux()) _ = kill(-process.Id, 9 /* SIGKILL */);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     public void Dispose()
     {
@@ -176,6 +194,15 @@ public sealed class KernelProcess : IDisposable
         {
             events.Writer.TryComplete();
         }
+    }
+
+    // stdout ends when the last process holding it does: a process a cell started can keep it open after the kernel
+    // died. So the end of the kernel process itself also ends the events, once what it wrote has been read.
+    async Task WatchExitAsync()
+    {
+        await process.WaitForExitAsync();
+        await Task.WhenAny(readStdout, Task.Delay(1000));
+        events.Writer.TryComplete();
     }
 
     async Task ReadStderrAsync()

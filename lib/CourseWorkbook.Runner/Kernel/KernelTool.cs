@@ -93,11 +93,17 @@ public sealed class KernelTool(string manifestRoot, string packageId, string ver
             throw new KernelException($"dotnet tool restore failed (exit code {process.ExitCode}):\n{stderr.Result}{stdout.Result}");
     }
 
+    /// <summary>setsid, where there is one: it starts the kernel as the leader of a new process group, so that the
+    /// kernel and every process its cells start can be ended together.</summary>
+    public static string? Setsid { get; } =
+        OperatingSystem.IsLinux() ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists) : null;
+
     /// <summary>How to start a kernel whose cells run in <paramref name="workingDirectory"/>.</summary>
     public ProcessStartInfo StartInfo(string workingDirectory)
     {
         var overrideKernel = Environment.GetEnvironmentVariable(OverrideVariable);
-        var start = new ProcessStartInfo(overrideKernel is { Length: > 0 } ? overrideKernel : DotnetHost())
+        var program = overrideKernel is { Length: > 0 } ? overrideKernel : DotnetHost();
+        var start = new ProcessStartInfo(Setsid ?? program)
         {
             WorkingDirectory = overrideKernel is { Length: > 0 } ? workingDirectory : ManifestRoot,
             RedirectStandardInput = true,
@@ -108,6 +114,7 @@ public sealed class KernelTool(string manifestRoot, string packageId, string ver
             StandardErrorEncoding = System.Text.Encoding.UTF8,
             StandardInputEncoding = new System.Text.UTF8Encoding(false),
         };
+        if (Setsid is not null) start.ArgumentList.Add(program);
         if (overrideKernel is not { Length: > 0 })
             foreach (var arg in new[] { "tool", "run", CommandName, "--" }) start.ArgumentList.Add(arg);
         foreach (var arg in new[] { "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(arg);

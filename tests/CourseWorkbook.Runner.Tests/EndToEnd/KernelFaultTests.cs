@@ -93,3 +93,26 @@ public class KernelFaultTests
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }
+
+public class ChildProcessTests
+{
+    [Fact]
+    public void A_kernel_that_dies_while_its_child_holds_stdout_is_reported_at_once_and_the_child_ends_too()
+    {
+        var run = RunnerProcess.RunNotebooks(["child-then-exit.dib"], ["--cell-timeout", "100"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(40), $"took {run.Elapsed}: the runner waited for the child");
+        Assert.Contains("exited with code 4", run.Cell("child-then-exit", 1).GetProperty("error").GetString());
+        Assert.Empty(RunnerProcess.ProcessesMentioning("sleep\0171"));
+    }
+
+    [Fact]
+    public void Processes_a_passing_notebook_started_do_not_outlive_the_run()
+    {
+        var run = RunnerProcess.RunNotebooks(["leaves-child.dib"]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Empty(RunnerProcess.ProcessesMentioning("sleep\0172"));
+    }
+}
