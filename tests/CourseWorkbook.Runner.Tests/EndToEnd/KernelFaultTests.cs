@@ -8,10 +8,7 @@ public class KernelFaultTests
     [Fact]
     public void A_kernel_that_never_reports_ready_fails_the_notebook_within_the_kernel_timeout()
     {
-        var folder = TestPaths.NewTempDirectory("silent");
-        var fake = Path.Combine(folder, "silent-kernel.sh");
-        File.WriteAllText(fake, "#!/bin/sh\n# says nothing, ever\nexec sleep 600\n");
-        MakeExecutable(fake);
+        var fake = FakeKernel("silent", "# says nothing, ever\nexec sleep 600\n");
 
         var run = RunnerProcess.RunNotebooks(["passes.dib"], ["--kernel-timeout", "3"],
             new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
@@ -28,10 +25,7 @@ public class KernelFaultTests
     [Fact]
     public void A_kernel_that_exits_at_start_fails_the_notebook_with_its_exit_code_and_stderr()
     {
-        var folder = TestPaths.NewTempDirectory("broken");
-        var fake = Path.Combine(folder, "broken-kernel.sh");
-        File.WriteAllText(fake, "#!/bin/sh\necho 'cannot start: no runtime' >&2\nexit 7\n");
-        MakeExecutable(fake);
+        var fake = FakeKernel("broken", "echo 'cannot start: no runtime' >&2\nexit 7\n");
 
         var run = RunnerProcess.RunNotebooks(["passes.dib"], [], new Dictionary<string, string> { ["COURSEWORKBOOK_KERNEL"] = fake });
 
@@ -92,10 +86,14 @@ public class KernelFaultTests
         }
     }
 
-    static void MakeExecutable(string path)
+    // A shell script that stands in for the kernel (through COURSEWORKBOOK_KERNEL), in a fresh folder.
+    static string FakeKernel(string name, string body)
     {
+        var path = Path.Combine(TestPaths.NewTempDirectory(name), name + "-kernel.sh");
+        File.WriteAllText(path, "#!/bin/sh\n" + body);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
     }
 }
 
