@@ -24,35 +24,6 @@ public sealed class VectorStoreFormatException(string path, long offset, string 
     public long Offset { get; } = offset;
 }
 
-/// <summary>The cosine similarity of two texts under an embedder.</summary>
-public sealed record SimilarityRow(string A, string B, double Cosine)
-{
-    /// <summary>One line: cosine, then the two texts.</summary>
-    public override string ToString() => $"{Cosine,6:0.000}  « {A} » ~ « {B} »";
-}
-
-/// <summary>Helpers around embedding generators: their store key, and a quick similarity table.</summary>
-public static class Embedders
-{
-    /// <summary>Embeds the texts and returns the cosine of every pair, most similar first (a first look at embeddings).</summary>
-    public static async Task<IReadOnlyList<SimilarityRow>> CompareAsync(IEmbeddingGenerator<string, Embedding<float>> generator, params string[] texts)
-    {
-        var embeddings = await generator.GenerateAsync(texts).ConfigureAwait(false);
-        var rows = new List<SimilarityRow>();
-        for (var i = 0; i < texts.Length; i++)
-            for (var j = i + 1; j < texts.Length; j++)
-                rows.Add(new SimilarityRow(texts[i], texts[j], Vectors.Cosine(embeddings[i].Vector.Span, embeddings[j].Vector.Span)));
-        return rows.OrderByDescending(r => r.Cosine).ToList();
-    }
-
-    /// <summary><c>provider/model</c> from the generator's metadata, e.g. <c>ollama/nextfire/paraphrase-multilingual-minilm</c>.</summary>
-    public static string IdOf(IEmbeddingGenerator<string, Embedding<float>> generator)
-    {
-        var meta = generator.GetService<EmbeddingGeneratorMetadata>();
-        return $"{meta?.ProviderName ?? generator.GetType().Name}/{meta?.DefaultModelId ?? "default"}";
-    }
-}
-
 /// <summary>
 /// Vectors of documents for one embedder, searched by brute-force cosine and persisted on disk.
 /// Entries are keyed by the SHA-256 of their text, so re-indexing a grown or edited corpus embeds only the texts
@@ -350,21 +321,4 @@ public sealed class VectorStore
 
     /// <summary>Hex SHA-256 (first 16 bytes) of the UTF-8 text: the cache key of its vector.</summary>
     public static string HashText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
-}
-
-/// <summary>Dense retrieval: embeds the query with the same embedder as the store, then cosine top-k in the store.</summary>
-public sealed class DenseRetriever(IEmbeddingGenerator<string, Embedding<float>> embedder, VectorStore store, string? name = null) : IRetriever
-{
-    /// <inheritdoc />
-    public string Name { get; } = name ?? $"Dense ({store.EmbedderId})";
-
-    /// <summary>The store searched.</summary>
-    public VectorStore Store => store;
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null, CancellationToken cancellationToken = default)
-    {
-        var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return store.Search(embedding.Span, k, filter);
-    }
 }
