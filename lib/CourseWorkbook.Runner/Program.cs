@@ -134,6 +134,12 @@ public static class Program
                 return ExitUsage;
             }
 
+            if (document.Cells.Count == 0)
+            {
+                stderr.WriteLine($"error: {file} has no cells (an empty notebook)");
+                return ExitUsage;
+            }
+
             var name = Path.GetFileNameWithoutExtension(file);
             for (var n = 2; !names.Add(name); n++) name = $"{Path.GetFileNameWithoutExtension(file)}-{n}";
             var path = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(file));
@@ -154,7 +160,8 @@ public static class Program
         }
 
         var outDirectory = Path.GetFullPath(options.OutDirectory);
-        Directory.CreateDirectory(outDirectory);
+        if (OutputProblem(outDirectory, notebooks.Select(n => n.Name)) is { } problem) return UsageError(stderr, problem);
+        OutputFolder.Prepare(outDirectory, notebooks.Select(n => n.Name));
         var runner = new NotebookRunner(tool, new RunSettings(options.CellTimeout, options.KernelTimeout, options.Parameters), stderr);
         var total = Stopwatch.StartNew();
         var done = new List<NotebookRecord>();
@@ -163,8 +170,16 @@ public static class Program
             stderr.WriteLine($"notebook {notebook.Path}: {notebook.Cells.Count(c => c.IsCode)} code cells of {notebook.Cells.Count}");
             await runner.RunAsync(notebook, Path.Combine(outDirectory, notebook.Name), cancel);
             done.Add(notebook);
-            AtomicFile.WriteAllText(Path.Combine(outDirectory, notebook.Name + ".ipynb"), IpynbWriter.Write(notebook));
-            WriteSummaries(outDirectory, done, total.Elapsed.TotalSeconds);
+            try
+            {
+                AtomicFile.WriteAllText(Path.Combine(outDirectory, notebook.Name + ".ipynb"), IpynbWriter.Write(notebook));
+                WriteSummaries(outDirectory, done, total.Elapsed.TotalSeconds);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"error: cannot write the outputs of {notebook.Path} to {outDirectory}: {e.Message}");
+                return ExitUsage;
+            }
 
             stderr.WriteLine($"{(notebook.Status == CellStatus.Passed ? "PASSED" : "FAILED")} {notebook.Path} in {notebook.Seconds:0.00} s");
             if (notebook.FailedCell is { } failed) stderr.WriteLine(FailureMessage(notebook, failed));
@@ -189,6 +204,29 @@ public static class Program
         var message = $"error: {notebook.Path}: cell {cell.Index} (line {cell.Cell.FirstLine}: {cell.Cell.FirstSourceLine}) "
             + (cell.Status == CellStatus.Timeout ? error[0] : $"failed: {error[0]}{where}");
         return error.Length > 1 ? message + "\n  " + string.Join("\n  ", error.Skip(1)) : message;
+    }
+
+    /// <summary>Why the outputs could not be written to <paramref name="outDirectory"/>, checked before anything runs;
+    /// null when they can.</summary>
+    internal static string? OutputProblem(string outDirectory, IEnumerable<string> notebookNames)
+    {
+        if (File.Exists(outDirectory)) return $"--out '{outDirectory}' is a file, not a folder";
+        try
+        {
+            Directory.CreateDirectory(outDirectory);
+            var probe = Path.Combine(outDirectory, $".courseworkbook-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"--out '{outDirectory}' cannot be written: {e.Message}";
+        }
+
+        var outputs = notebookNames.Select(n => n + ".ipynb").Concat(["summary.json", "summary.md", "junit.xml"]);
+        return outputs.Select(f => Path.Combine(outDirectory, f)).FirstOrDefault(Directory.Exists) is { } blocked
+            ? $"cannot write '{blocked}': a folder of that name is in the way"
+            : null;
     }
 
     private static void WriteSummaries(string outDirectory, IReadOnlyList<NotebookRecord> notebooks, double seconds)

@@ -103,4 +103,50 @@ public class CliTests
         Assert.Equal(TimeSpan.FromSeconds(300), options.CellTimeout);
         Assert.Equal(TimeSpan.FromSeconds(120), options.KernelTimeout);
     }
+
+    [Fact]
+    public void An_empty_notebook_exits_2_naming_it()
+    {
+        var folder = TestPaths.NewTempDirectory("emptydib");
+        var empty = Path.Combine(folder, "empty.dib");
+        File.WriteAllText(empty, "\n\n");
+
+        var (exit, stderr) = Run("run", empty, "--out", Path.Combine(folder, "out"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{empty} has no cells", stderr);
+    }
+
+    [Fact]
+    public void An_out_path_that_is_a_file_exits_2_before_running_anything()
+    {
+        var folder = TestPaths.NewTempDirectory("outfile");
+        var notebook = Path.Combine(folder, "n.dib");
+        File.WriteAllText(notebook, "#!csharp\n\n1\n");
+        var file = Path.Combine(folder, "taken");
+        File.WriteAllText(file, "a file");
+
+        var (exit, stderr) = Run("run", notebook, "--out", file);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out '{file}' is a file, not a folder", stderr);
+    }
+
+    [Theory]
+    [InlineData("n.ipynb")]
+    [InlineData("summary.json")]
+    public void A_folder_in_the_way_of_an_output_exits_2_before_running_anything(string blocked)
+    {
+        var folder = TestPaths.NewTempDirectory("outblocked");
+        var notebook = Path.Combine(folder, "n.dib");
+        File.WriteAllText(notebook, "#!csharp\n\n1\n");
+        var output = Path.Combine(folder, "out");
+        Directory.CreateDirectory(Path.Combine(output, blocked));
+
+        var (exit, stderr) = Run("run", notebook, "--out", output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"cannot write '{Path.Combine(output, blocked)}': a folder of that name is in the way", stderr);
+        Assert.False(File.Exists(Path.Combine(output, "summary.md")), "nothing ran");
+    }
 }

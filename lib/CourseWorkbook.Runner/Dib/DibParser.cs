@@ -9,8 +9,30 @@ public static class DibParser
     private const string Prefix = "#!";
     private const string MetaLine = "#!meta";
 
-    /// <summary>Parses a .dib file from disk.</summary>
-    public static DibDocument ParseFile(string path) => Parse(File.ReadAllText(path), path);
+    /// <summary>Parses a .dib file from disk. The file must be UTF-8 text: invalid UTF-8 or a NUL byte is refused with
+    /// its byte offset, and bare CR line endings (old Mac editors) are read as line ends.</summary>
+    public static DibDocument ParseFile(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (Array.IndexOf(bytes, (byte)0) is var nul and >= 0)
+            throw new DibFormatException(path, LineAt(bytes, nul), $"a NUL byte at byte offset {nul}: this is not a text file");
+        string content;
+        try
+        {
+            content = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            var offset = e.Index >= 0 ? e.Index : 0;
+            throw new DibFormatException(path, LineAt(bytes, offset), $"invalid UTF-8 at byte offset {offset}");
+        }
+
+        if (content.Length > 0 && content[0] == '\uFEFF') content = content[1..];
+        if (content.Contains('\r')) content = content.Replace("\r\n", "\n").Replace('\r', '\n');
+        return Parse(content, path);
+    }
+
+    static int LineAt(byte[] bytes, int offset) => 1 + bytes.AsSpan(0, Math.Min(offset, bytes.Length)).Count((byte)'\n');
 
     /// <summary>Parses .dib text; <paramref name="path"/> only names the file in errors.</summary>
     public static DibDocument Parse(string content, string path = "<dib>")
@@ -60,7 +82,7 @@ public static class DibParser
     // The #!meta block: the marker line and the JSON lines that follow it up to the next "#!" line.
     private static (int Start, int End, string? Json) ReadMetadata(string[] lines, string path)
     {
-        var start = Array.FindIndex(lines, l => l.StartsWith(MetaLine, StringComparison.Ordinal));
+        var start = Array.FindIndex(lines, l => l.TrimEnd() == MetaLine);
         if (start < 0) return (0, 0, null);
         var end = start + 1;
         while (end < lines.Length && !lines[end].StartsWith(Prefix, StringComparison.Ordinal)) end++;

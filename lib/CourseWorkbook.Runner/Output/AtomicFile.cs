@@ -28,4 +28,20 @@ public static class AtomicFile
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    /// <summary>True for a temp file this class writes (<c>.name.PID.GUID.tmp</c>) whose writer process is gone.</summary>
+    public static bool IsAbandonedTemp(string path)
+    {
+        var parts = Path.GetFileName(path).Split('.');
+        if (parts.Length < 5 || parts[0] != "" || parts[^1] != "tmp" || !int.TryParse(parts[^3], out var pid)) return false;
+        try
+        {
+            using var writer = System.Diagnostics.Process.GetProcessById(pid);
+            return writer.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no such process
+        }
+    }
 }

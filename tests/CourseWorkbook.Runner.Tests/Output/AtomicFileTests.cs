@@ -30,3 +30,20 @@ public class AtomicFileTests
         Assert.Empty(Directory.GetFiles(folder));
     }
 }
+
+public class OutputFolderTests
+{
+    [Fact]
+    public void Preparing_removes_abandoned_temp_files_and_earlier_notebooks_of_this_run_but_keeps_the_rest()
+    {
+        var folder = TestPaths.NewTempDirectory("outfolder");
+        var abandoned = Path.Combine(folder, ".summary.json.999999999.0123abcd.tmp");
+        var live = Path.Combine(folder, $".summary.json.{Environment.ProcessId}.0123abcd.tmp");
+        foreach (var f in new[] { abandoned, live, Path.Combine(folder, "a.ipynb"), Path.Combine(folder, "other.ipynb") })
+            File.WriteAllText(f, "x");
+
+        CourseWorkbook.Runner.Output.OutputFolder.Prepare(folder, ["a"]);
+
+        Assert.Equal([live, Path.Combine(folder, "other.ipynb")], Directory.GetFiles(folder).Order());
+    }
+}
