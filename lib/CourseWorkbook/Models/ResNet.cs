@@ -184,3 +184,69 @@ public sealed class ResNetPreprocess
         return new ResNetPreprocess(file.ReadTensor(sub.Inputs[1]));
     }
 }
+
+/// <summary>Whether the packaged image featurizer could be loaded, and why not when it could not.</summary>
+/// <param name="Featurizer">The featurizer, or null when the package is absent.</param>
+/// <param name="Message">What was loaded, or what was searched and the #r line to add.</param>
+public sealed record ResNetFeaturizerLookup(ResNetFeaturizer? Featurizer, string Message);
+
+/// <summary>
+/// ImageNet features offline: the ResNet that the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0 ships as
+/// ONNX (a CNTK export; see <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> for how it differs from torchvision's
+/// resnet18), loaded into the workbook's TorchSharp <see cref="ResNet"/> with the package's own preprocessing. The library
+/// does not depend on the package; a notebook adds <see cref="NuGetReference"/>.
+/// </summary>
+public sealed class ResNetFeaturizer(ResNet model, ResNetPreprocess preprocess)
+{
+    const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18", Version = "0.24.0";
+
+    /// <summary>The packaged ResNet18.onnx.</summary>
+    public static PackagedFile ModelFile { get; } = new(PackageId, Version, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx");
+    /// <summary>The packaged ResNetPreprocess.onnx.</summary>
+    public static PackagedFile PreprocessFile { get; } = new(PackageId, Version, "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx");
+    /// <summary>The #r line a notebook adds to get the package.</summary>
+    public const string NuGetReference = $"#r \"nuget: {PackageId}, {Version}\"";
+    /// <summary>The input side the graph was exported for.</summary>
+    public const int ImageSize = 224;
+
+    /// <summary>The network.</summary>
+    public ResNet Model { get; } = model;
+    /// <summary>Its preprocessing (RGB → BGR, minus the mean image).</summary>
+    public ResNetPreprocess Preprocess { get; } = preprocess;
+
+    /// <summary>Loads the featurizer if the package is found (NuGet global packages folder), else a lookup with the reason.</summary>
+    public static ResNetFeaturizerLookup TryLoad()
+    {
+        var modelFile = NuGetPackages.Locate(ModelFile);
+        var prepFile = NuGetPackages.Locate(PreprocessFile);
+        if (!modelFile.Found || !prepFile.Found) return new ResNetFeaturizerLookup(null, modelFile.Found ? prepFile.Message : modelFile.Message);
+        using var prep = prepFile.OpenOnnx();
+        using var file = modelFile.OpenOnnx();
+        var (model, report) = ResNet.FromOnnx(file);
+        report.ThrowIfIncomplete(strict: true);
+        return new ResNetFeaturizerLookup(new ResNetFeaturizer(model, ResNetPreprocess.FromOnnx(prep)),
+            $"{PackageId} {Version}: {report.Loaded.Count} tensors from {modelFile.Path}");
+    }
+
+    /// <summary>RGB images [B, 3, 224, 224] with values 0–255 → ImageNet features [B, 512].</summary>
+    public Tensor Features(Tensor rgb)
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return Model.call(Preprocess.Apply(rgb)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One image as interleaved RGB bytes (row by row, 224 × 224 × 3, as image libraries decode it) → 512 features.</summary>
+    public float[] Features(ReadOnlySpan<byte> rgbInterleaved)
+    {
+        int n = ImageSize * ImageSize;
+        if (rgbInterleaved.Length != 3 * n)
+            throw new ArgumentException($"expected {3 * n} bytes (224 × 224 RGB), got {rgbInterleaved.Length}", nameof(rgbInterleaved));
+        var planar = new float[3 * n];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++) planar[c * n + i] = rgbInterleaved[3 * i + c];
+        using var x = torch.tensor(planar, [1, 3, ImageSize, ImageSize]);
+        using var features = Features(x);
+        return features.data<float>().ToArray();
+    }
+}

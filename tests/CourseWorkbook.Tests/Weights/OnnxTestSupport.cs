@@ -21,12 +21,8 @@ static class OnnxTestFiles
 {
     public const string MiniLm = "minilm", ArcticXs = "arctic", ResNet18 = "resnet18", ResNetPreprocess = "resnet-preprocess";
 
-    public static readonly PackagedFile ResNet18File = new("Microsoft.ML.DnnImageFeaturizer.ResNet18", "0.24.0",
-        "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx");
-    public static readonly PackagedFile ResNetPreprocessFile = ResNet18File with
-    {
-        RelativePath = "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx",
-    };
+    public static readonly PackagedFile ResNet18File = CourseWorkbook.Models.ResNetFeaturizer.ModelFile;
+    public static readonly PackagedFile ResNetPreprocessFile = CourseWorkbook.Models.ResNetFeaturizer.PreprocessFile;
 
     public static PackagedFile ByName(string name) => name switch
     {
