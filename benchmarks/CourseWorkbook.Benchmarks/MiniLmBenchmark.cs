@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 /// <summary>
 /// Sentences per second of the packaged all-MiniLM-L6-v2 run by the workbook's TorchSharp BertModel and by ONNX Runtime on
 /// the same padded batch (same token ids, same thread count), in one process. Runs alternate between the two engines and
-/// the median of each is reported, so load from other processes hits both alike.
+/// the median of each is reported, so load from other processes hits both alike. With --mkl-avx512, MKL (libtorch's
+/// matrix products) is first told to use its AVX-512 kernels on an AMD CPU (<see cref="CourseWorkbook.Runtime.MklDispatch"/>).
 /// </summary>
 static class MiniLmBenchmark
 {
@@ -28,6 +29,9 @@ static class MiniLmBenchmark
 
     public static int Run(string[] args)
     {
+        bool avx512 = args.Contains("--mkl-avx512");
+        args = args.Where(a => a != "--mkl-avx512").ToArray();
+        if (avx512) Console.WriteLine($"MklDispatch.UseAvx512OnAmd: {CourseWorkbook.Runtime.MklDispatch.UseAvx512OnAmd().Message}");
         int runs = args.Length > 0 ? int.Parse(args[0]) : 15;
         int batch = args.Length > 1 ? int.Parse(args[1]) : 32;
         var sentences = Enumerable.Range(0, batch).Select(i => $"{Pool[i % Pool.Length]} (sentence {i})").ToArray();
@@ -74,6 +78,14 @@ static class MiniLmBenchmark
                 return batch / sw.Elapsed.TotalSeconds;
             }
             Ours(); Theirs(); EndToEnd();   // warm-up
+            if (threads == 1)
+            {
+                using var _ = torch.no_grad();
+                var mine = encoder.Model.Forward(ids, mask).data<float>().ToArray();
+                using var results = session.Run(inputs, ["last_hidden_state"]);
+                var reference = results.First().AsTensor<float>().ToArray();
+                Console.WriteLine($"max |Δ| last_hidden_state vs ONNX Runtime: {mine.Zip(reference, (a, b) => Math.Abs(a - b)).Max():E2}");
+            }
             var ours = new List<double>(); var theirs = new List<double>(); var e2e = new List<double>();
             for (int r = 0; r < runs; r++) { ours.Add(Ours()); theirs.Add(Theirs()); e2e.Add(EndToEnd()); }
             double o = Median(ours), t = Median(theirs);
