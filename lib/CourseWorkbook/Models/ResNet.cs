@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 
 namespace CourseWorkbook.Models;
 
-/// <summary>Shape of a ResNet built from basic blocks (torchvision's resnet18/34 layout), with the paddings of the graph it
-/// was read from. Paddings are in ONNX order [top, left, bottom, right].</summary>
+/// <summary>Shape of a ResNet built from basic blocks (torchvision's resnet18/34 layout), with the paddings of the
+/// graph it was read from. Paddings are in ONNX order [top, left, bottom, right].</summary>
 /// <param name="Layers">Basic blocks per stage (torchvision resnet18: 2, 2, 2, 2).</param>
 /// <param name="Widths">Channels per stage (64, 128, 256, 512).</param>
 /// <param name="StemPads">Padding of the 7×7 stride-2 stem convolution.</param>
@@ -18,21 +18,22 @@ public sealed record ResNetConfig(int[] Layers, int[] Widths, int[] StemPads, in
     double BatchNormEps = 1e-5, int NumClasses = 0)
 {
     /// <summary>torchvision's resnet18 (symmetric paddings, 1000 ImageNet classes).</summary>
-    public static ResNetConfig ResNet18 { get; } = new([2, 2, 2, 2], [64, 128, 256, 512], [3, 3, 3, 3], [1, 1, 1, 1], [1, 1, 1, 1],
-        NumClasses: 1000);
+    public static ResNetConfig ResNet18 { get; } = new(Layers: [2, 2, 2, 2], Widths: [64, 128, 256, 512],
+        StemPads: [3, 3, 3, 3], PoolPads: [1, 1, 1, 1], StridePads: [1, 1, 1, 1], NumClasses: 1000);
 
-    /// <summary>The "ResNet18" of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0 (a CNTK 2.6 export), as measured from its
-    /// graph: NOT torchvision's resnet18. Stage 4 holds three basic blocks (22 convolutions in all), the stem pads
-    /// [3, 3, 2, 2], max pooling and the stride-2 3×3 convolutions pad [1, 1, 0, 0] (top and left only), and there is no
-    /// classifier: the output is the 512 features after global average pooling.</summary>
-    public static ResNetConfig DnnImageFeaturizerResNet18 { get; } = new([2, 2, 2, 3], [64, 128, 256, 512], [3, 3, 2, 2], [1, 1, 0, 0],
-        [1, 1, 0, 0]);
+    /// <summary>The "ResNet18" of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0 (a CNTK 2.6 export), as measured from
+    /// its graph: NOT torchvision's resnet18. Stage 4 holds three basic blocks (22 convolutions in all), the stem pads
+    /// [3, 3, 2, 2], max pooling and the stride-2 3×3 convolutions pad [1, 1, 0, 0] (top and left only), and there is
+    /// no classifier: the output is the 512 features after global average pooling.</summary>
+    public static ResNetConfig DnnImageFeaturizerResNet18 { get; } = new(Layers: [2, 2, 2, 3],
+        Widths: [64, 128, 256, 512], StemPads: [3, 3, 2, 2], PoolPads: [1, 1, 0, 0], StridePads: [1, 1, 0, 0]);
 
     /// <summary>Channels of the feature vector (the last stage's width).</summary>
     public int FeatureSize => Widths[^1];
 }
 
-/// <summary>Padding helpers: ONNX pads [top, left, bottom, right] as a convolution padding when symmetric, else explicitly.</summary>
+/// <summary>Padding helpers: ONNX pads [top, left, bottom, right] as a convolution padding when symmetric, else
+/// explicitly.</summary>
 static class Pads
 {
     public static bool Symmetric(int[] p) => p[0] == p[2] && p[1] == p[3] && p[0] == p[1];
@@ -42,7 +43,8 @@ static class Pads
         Symmetric(p) ? x : nn.functional.pad(x, [p[1], p[3], p[0], p[2]], PaddingModes.Constant, value);
 
     public static Conv2d Conv(long cin, long cout, long k, long stride, int[] p, Device? device, ScalarType? dtype) =>
-        nn.Conv2d(cin, cout, k, stride: stride, padding: Symmetric(p) ? p[0] : 0, bias: false, device: device, dtype: dtype);
+        nn.Conv2d(cin, cout, k, stride: stride, padding: Symmetric(p) ? p[0] : 0, bias: false, device: device,
+            dtype: dtype);
 }
 
 /// <summary>torchvision's BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the shortcut a 1×1 stride-2
@@ -57,13 +59,15 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public Conv2d conv2;
     /// <summary>BatchNorm after conv2.</summary>
     public BatchNorm2d bn2;
-    /// <summary>1×1 convolution + BatchNorm on the shortcut ("downsample.0", "downsample.1"), or null (identity).</summary>
+    /// <summary>1×1 convolution + BatchNorm on the shortcut ("downsample.0", "downsample.1"), or null
+    /// (identity).</summary>
     public Sequential? downsample;
     readonly int[] pads;
 
-    /// <summary>A block from <paramref name="cin"/> to <paramref name="cout"/> channels; stride 2 pads by <paramref name="stridePads"/>.</summary>
-    public BasicBlock(long cin, long cout, long stride, int[] stridePads, double eps, Device? device = null, ScalarType? dtype = null)
-        : base(nameof(BasicBlock))
+    /// <summary>A block from <paramref name="cin"/> to <paramref name="cout"/> channels; stride 2 pads by <paramref
+    /// name="stridePads"/>.</summary>
+    public BasicBlock(long cin, long cout, long stride, int[] stridePads, double eps, Device? device = null,
+        ScalarType? dtype = null) : base(nameof(BasicBlock))
     {
         pads = stride == 1 ? [1, 1, 1, 1] : stridePads;
         conv1 = Pads.Conv(cin, cout, 3, stride, pads, device, dtype);
@@ -71,7 +75,8 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         conv2 = Pads.Conv(cout, cout, 3, 1, [1, 1, 1, 1], device, dtype);
         bn2 = nn.BatchNorm2d(cout, eps, device: device, dtype: dtype);
         if (stride != 1 || cin != cout)
-            downsample = nn.Sequential(("0", nn.Conv2d(cin, cout, 1, stride: stride, bias: false, device: device, dtype: dtype)),
+            downsample = nn.Sequential(
+                ("0", nn.Conv2d(cin, cout, 1, stride: stride, bias: false, device: device, dtype: dtype)),
                 ("1", nn.BatchNorm2d(cout, eps, device: device, dtype: dtype)));
         RegisterComponents();
     }
@@ -85,11 +90,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>
-/// A ResNet of basic blocks in torchvision's layout and names (conv1, bn1, maxpool, layer1–layer4, avgpool, fc), so
-/// torchvision checkpoints and the graphs named by <see cref="OnnxWeights.TorchvisionResNetNames"/> load by name. With
-/// <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> it is the packaged "ResNet18" (three blocks in stage 4:
-/// <c>layer4.2.*</c>, asymmetric paddings), which is not torchvision's resnet18.
+/// <summary> A ResNet of basic blocks in torchvision's layout and names (conv1, bn1, maxpool, layer1–layer4, avgpool,
+/// fc), so torchvision checkpoints and the graphs named by <see cref="OnnxWeights.TorchvisionResNetNames"/> load by
+/// name. With <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> it is the packaged "ResNet18" (three blocks in
+/// stage 4: <c>layer4.2.*</c>, asymmetric paddings), which is not torchvision's resnet18.
 /// </summary>
 public sealed class ResNet : nn.Module<Tensor, Tensor>
 {
@@ -112,18 +116,23 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     public ResNet(ResNetConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(ResNet))
     {
         Runtime.TorchRuntime.EnsureLoaded();
-        if (config.Layers.Length != 4 || config.Widths.Length != 4) throw new ArgumentException("a ResNet has four stages", nameof(config));
+        if (config.Layers.Length != 4 || config.Widths.Length != 4)
+            throw new ArgumentException("a ResNet has four stages", nameof(config));
         Config = config;
         conv1 = Pads.Conv(3, config.Widths[0], 7, 2, config.StemPads, device, dtype);
         bn1 = nn.BatchNorm2d(config.Widths[0], config.BatchNormEps, device: device, dtype: dtype);
         ModuleList<BasicBlock> Stage(int s)
         {
             long cin = s == 0 ? config.Widths[0] : config.Widths[s - 1];
-            return nn.ModuleList(Enumerable.Range(0, config.Layers[s]).Select(b => new BasicBlock(b == 0 ? cin : config.Widths[s],
-                config.Widths[s], b == 0 && s > 0 ? 2 : 1, config.StridePads, config.BatchNormEps, device, dtype)).ToArray());
+            // Block 0 of stages 2–4 halves the resolution and widens; the others keep both.
+            return nn.ModuleList(Enumerable.Range(0, config.Layers[s]).Select(b => new BasicBlock(
+                b == 0 ? cin : config.Widths[s], config.Widths[s], b == 0 && s > 0 ? 2 : 1, config.StridePads,
+                config.BatchNormEps, device, dtype)).ToArray());
         }
         layer1 = Stage(0); layer2 = Stage(1); layer3 = Stage(2); layer4 = Stage(3);
-        fc = config.NumClasses > 0 ? nn.Linear(config.FeatureSize, config.NumClasses, device: device, dtype: dtype) : null;
+        fc = config.NumClasses > 0
+            ? nn.Linear(config.FeatureSize, config.NumClasses, device: device, dtype: dtype)
+            : null;
         RegisterComponents();
     }
 
@@ -144,24 +153,27 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     /// <summary>Features, then the classifier's logits when there is one.</summary>
     public override Tensor forward(Tensor x) => fc is null ? Features(x) : fc.call(Features(x));
 
-    /// <summary>Builds the ResNet an ONNX graph describes (<see cref="OnnxWeights.TorchvisionResNetNames"/>) and loads its
-    /// weights; the report lists every parameter and buffer (BatchNorm's num_batches_tracked is not in inference graphs
-    /// and is left at 0).</summary>
+    /// <summary>Builds the ResNet an ONNX graph describes (<see cref="OnnxWeights.TorchvisionResNetNames"/>) and loads
+    /// its weights; the report lists every parameter and buffer (BatchNorm's num_batches_tracked is not in inference
+    /// graphs and is left at 0).</summary>
     public static (ResNet Model, LoadReport Report) FromOnnx(OnnxFile file)
     {
         var graph = OnnxWeights.TorchvisionResNetNames(file);
         if (!graph.Map.IsComplete)
-            throw new InvalidDataException($"{file.Path}: initializers without a torchvision name: {string.Join(", ", graph.Map.Unmapped)}");
+            throw new InvalidDataException(
+                $"{file.Path}: initializers without a torchvision name: {string.Join(", ", graph.Map.Unmapped)}");
         var model = new ResNet(graph.Config);
         var report = StateDict.Load(model, graph.Map.ToTensorSource(file));
-        report = report with { Missing = report.Missing.Where(k => !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).ToList() };
+        var missing = report.Missing.Where(k => !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+        report = report with { Missing = missing.ToList() };
         model.eval();
         return (model, report);
     }
 }
 
 /// <summary>The preprocessing graph of Microsoft.ML.DnnImageFeaturizer.ResNet18 (ResNetPreprocess.onnx): split the RGB
-/// input's channels, concatenate them as BGR, subtract a per-pixel ImageNet mean image [1, 3, 224, 224] (BGR, 0–255).</summary>
+/// input's channels, concatenate them as BGR, subtract a per-pixel ImageNet mean image [1, 3, 224, 224] (BGR,
+/// 0–255).</summary>
 public sealed class ResNetPreprocess
 {
     /// <summary>A preprocessing with the given BGR mean image.</summary>
@@ -173,11 +185,13 @@ public sealed class ResNetPreprocess
     /// <summary>RGB pixels [B, 3, 224, 224], 0–255 → BGR minus the mean image (what the featurizer expects).</summary>
     public Tensor Apply(Tensor rgb) => rgb.flip(1) - MeanImage;
 
-    /// <summary>Reads the mean image from ResNetPreprocess.onnx, checking that its graph is Split → Concat(B, G, R) → Sub.</summary>
+    /// <summary>Reads the mean image from ResNetPreprocess.onnx, checking that its graph is Split → Concat(B, G, R) →
+    /// Sub.</summary>
     public static ResNetPreprocess FromOnnx(OnnxFile file)
     {
         var ops = string.Join(" ", file.Nodes.Select(n => n.OpType));
-        if (ops != "Split Concat Sub") throw new InvalidDataException($"{file.Path}: expected Split, Concat, Sub; found {ops}");
+        if (ops != "Split Concat Sub")
+            throw new InvalidDataException($"{file.Path}: expected Split, Concat, Sub; found {ops}");
         var split = file.Nodes[0]; var concat = file.Nodes[1]; var sub = file.Nodes[2];
         if (!concat.Inputs.SequenceEqual(split.Outputs.Reverse()))
             throw new InvalidDataException($"{file.Path}: the Concat does not reverse the channels");
@@ -190,20 +204,21 @@ public sealed class ResNetPreprocess
 /// <param name="Message">What was loaded, or what was searched and the #r line to add.</param>
 public sealed record ResNetFeaturizerLookup(ResNetFeaturizer? Featurizer, string Message);
 
-/// <summary>
-/// ImageNet features offline: the ResNet that the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0 ships as
-/// ONNX (a CNTK export; see <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> for how it differs from torchvision's
-/// resnet18), loaded into the workbook's TorchSharp <see cref="ResNet"/> with the package's own preprocessing. The library
-/// does not depend on the package; a notebook adds <see cref="NuGetReference"/>.
+/// <summary> ImageNet features offline: the ResNet that the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18
+/// 0.24.0 ships as ONNX (a CNTK export; see <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> for how it differs
+/// from torchvision's resnet18), loaded into the workbook's TorchSharp <see cref="ResNet"/> with the package's own
+/// preprocessing. The library does not depend on the package; a notebook adds <see cref="NuGetReference"/>.
 /// </summary>
 public sealed class ResNetFeaturizer(ResNet model, ResNetPreprocess preprocess)
 {
     const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18", Version = "0.24.0";
 
     /// <summary>The packaged ResNet18.onnx.</summary>
-    public static PackagedFile ModelFile { get; } = new(PackageId, Version, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx");
+    public static PackagedFile ModelFile { get; } =
+        new(PackageId, Version, "tools/DnnImageModels/ResNet18Onnx/ResNet18.onnx");
     /// <summary>The packaged ResNetPreprocess.onnx.</summary>
-    public static PackagedFile PreprocessFile { get; } = new(PackageId, Version, "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx");
+    public static PackagedFile PreprocessFile { get; } =
+        new(PackageId, Version, "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx");
     /// <summary>The #r line a notebook adds to get the package.</summary>
     public const string NuGetReference = $"#r \"nuget: {PackageId}, {Version}\"";
     /// <summary>The input side the graph was exported for.</summary>
@@ -214,12 +229,14 @@ public sealed class ResNetFeaturizer(ResNet model, ResNetPreprocess preprocess)
     /// <summary>Its preprocessing (RGB → BGR, minus the mean image).</summary>
     public ResNetPreprocess Preprocess { get; } = preprocess;
 
-    /// <summary>Loads the featurizer if the package is found (NuGet global packages folder), else a lookup with the reason.</summary>
+    /// <summary>Loads the featurizer if the package is found (NuGet global packages folder), else a lookup with the
+    /// reason.</summary>
     public static ResNetFeaturizerLookup TryLoad()
     {
         var modelFile = NuGetPackages.Locate(ModelFile);
         var prepFile = NuGetPackages.Locate(PreprocessFile);
-        if (!modelFile.Found || !prepFile.Found) return new ResNetFeaturizerLookup(null, modelFile.Found ? prepFile.Message : modelFile.Message);
+        if (!modelFile.Found || !prepFile.Found)
+            return new ResNetFeaturizerLookup(null, modelFile.Found ? prepFile.Message : modelFile.Message);
         using var prep = prepFile.OpenOnnx();
         using var file = modelFile.OpenOnnx();
         var (model, report) = ResNet.FromOnnx(file);
@@ -236,12 +253,14 @@ public sealed class ResNetFeaturizer(ResNet model, ResNetPreprocess preprocess)
         return Model.call(Preprocess.Apply(rgb)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One image as interleaved RGB bytes (row by row, 224 × 224 × 3, as image libraries decode it) → 512 features.</summary>
+    /// <summary>One image as interleaved RGB bytes (row by row, 224 × 224 × 3, as image libraries decode it) → 512
+    /// features.</summary>
     public float[] Features(ReadOnlySpan<byte> rgbInterleaved)
     {
         int n = ImageSize * ImageSize;
         if (rgbInterleaved.Length != 3 * n)
-            throw new ArgumentException($"expected {3 * n} bytes (224 × 224 RGB), got {rgbInterleaved.Length}", nameof(rgbInterleaved));
+            throw new ArgumentException($"expected {3 * n} bytes (224 × 224 RGB), got {rgbInterleaved.Length}",
+                nameof(rgbInterleaved));
         var planar = new float[3 * n];
         for (int i = 0; i < n; i++)
             for (int c = 0; c < 3; c++) planar[c * n + i] = rgbInterleaved[3 * i + c];

@@ -52,9 +52,10 @@ public enum OnnxStorage
 }
 
 /// <summary>One tensor of an ONNX file (an initializer, or a Constant node's value): name, element type, ONNX dims and
-/// the byte range of its values in the file, checked against the file and against dims × element size when read.</summary>
-public sealed record OnnxTensorInfo(string Name, OnnxDataType DataType, long[] Dims, OnnxStorage Storage, long DataOffset,
-    long ByteLength)
+/// the byte range of its values in the file, checked against the file and against dims × element size when
+/// read.</summary>
+public sealed record OnnxTensorInfo(string Name, OnnxDataType DataType, long[] Dims, OnnxStorage Storage,
+    long DataOffset, long ByteLength)
 {
     /// <summary>Number of elements (product of the dims; 1 for a scalar).</summary>
     public long ElementCount => Dims.Aggregate(1L, (a, b) => a * b);
@@ -74,11 +75,17 @@ public sealed record OnnxTensorInfo(string Name, OnnxDataType DataType, long[] D
 public sealed record OnnxAttribute(string Name, long Type, float F, long I, string S, float[] Floats, long[] Ints,
     OnnxTensorInfo? T)
 {
-    /// <summary>AttributeProto.AttributeType: FLOAT 1, INT 2, STRING 3, TENSOR 4, GRAPH 5, FLOATS 6, INTS 7, STRINGS 8.</summary>
+    /// <summary>AttributeProto.AttributeType: FLOAT 1, INT 2, STRING 3, TENSOR 4, GRAPH 5, FLOATS 6, INTS 7, STRINGS
+    /// 8.</summary>
     public override string ToString() => Type switch
     {
-        1 => $"{Name}={F}", 2 => $"{Name}={I}", 3 => $"{Name}='{S}'", 4 => $"{Name}=tensor {T?.DataType} [{string.Join(",", T?.Dims ?? [])}]",
-        6 => $"{Name}=[{string.Join(",", Floats)}]", 7 => $"{Name}=[{string.Join(",", Ints)}]", _ => $"{Name} (type {Type})",
+        1 => $"{Name}={F}",
+        2 => $"{Name}={I}",
+        3 => $"{Name}='{S}'",
+        4 => $"{Name}=tensor {T?.DataType} [{string.Join(",", T?.Dims ?? [])}]",
+        6 => $"{Name}=[{string.Join(",", Floats)}]",
+        7 => $"{Name}=[{string.Join(",", Ints)}]",
+        _ => $"{Name} (type {Type})",
     };
 }
 
@@ -86,8 +93,10 @@ public sealed record OnnxAttribute(string Name, long Type, float F, long I, stri
 public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOnlyList<string> Inputs,
     IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, OnnxAttribute> Attributes)
 {
-    /// <summary>The integer list attribute <paramref name="name"/>, or <paramref name="fallback"/> when absent.</summary>
-    public long[] Ints(string name, long[]? fallback = null) => Attributes.TryGetValue(name, out var a) ? a.Ints : fallback ?? [];
+    /// <summary>The integer list attribute <paramref name="name"/>, or <paramref name="fallback"/> when
+    /// absent.</summary>
+    public long[] Ints(string name, long[]? fallback = null) =>
+        Attributes.TryGetValue(name, out var a) ? a.Ints : fallback ?? [];
     /// <summary>The integer attribute <paramref name="name"/>, or <paramref name="fallback"/> when absent.</summary>
     public long Int(string name, long fallback = 0) => Attributes.TryGetValue(name, out var a) ? a.I : fallback;
     /// <summary>The float attribute <paramref name="name"/>, or <paramref name="fallback"/> when absent.</summary>
@@ -98,15 +107,15 @@ public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOn
         $"{OpType}({string.Join(", ", Inputs)}) -> {string.Join(", ", Outputs)} {string.Join(" ", Attributes.Values)}";
 }
 
-/// <summary>A graph input or output (ValueInfoProto): name, element type, dims (-1 where symbolic) and dim names.</summary>
+/// <summary>A graph input or output (ValueInfoProto): name, element type, dims (-1 where symbolic) and dim
+/// names.</summary>
 public sealed record OnnxValueInfo(string Name, OnnxDataType ElementType, long[] Dims, string[] DimNames);
 
-/// <summary>
-/// An ONNX model file (onnx.proto, protocol buffers): the graph's nodes, inputs, outputs and initializers, read by a
-/// small protobuf reader that checks every length, count and offset against the enclosing message and the file before
-/// allocating, so a truncated or lying file ends in an <see cref="InvalidDataException"/> naming the file and the byte
-/// offset. Tensor values stay on disk until <see cref="ReadTensor(string)"/>; the file can also be a byte range of
-/// another file (a manifest resource inside a NuGet package's DLL, see <see cref="NuGetPackages"/>).
+/// <summary> An ONNX model file (onnx.proto, protocol buffers): the graph's nodes, inputs, outputs and initializers,
+/// read by a small protobuf reader that checks every length, count and offset against the enclosing message and the
+/// file before allocating, so a truncated or lying file ends in an <see cref="InvalidDataException"/> naming the file
+/// and the byte offset. Tensor values stay on disk until <see cref="ReadTensor(string)"/>; the file can also be a byte
+/// range of another file (a manifest resource inside a NuGet package's DLL, see <see cref="NuGetPackages"/>).
 /// </summary>
 public sealed class OnnxFile : IDisposable
 {
@@ -156,7 +165,8 @@ public sealed class OnnxFile : IDisposable
             long n = length ?? fileLength - start;
             if (start < 0 || n < 0 || start > fileLength || n > fileLength - start)
                 throw new InvalidDataException(
-                    $"{path}: the model's {n} bytes at {start} lie outside the {fileLength}-byte file (byte offset {start})");
+                    $"{path}: the model's {n} bytes at {start} lie outside the {fileLength}-byte file " +
+                    $"(byte offset {start})");
             var file = new OnnxFile(path, handle, start, n);
             file.Parse(new BoundedReader(handle, path, start + n) { Position = start });
             return file;
@@ -191,7 +201,8 @@ public sealed class OnnxFile : IDisposable
         if (info.Storage == OnnxStorage.Varints)
         {
             r.Require(info.ByteLength, $"tensor '{info.Name}' values");
-            if (count > info.ByteLength) throw r.Error($"tensor '{info.Name}' has {count} elements but {info.ByteLength} bytes of varints");
+            if (count > info.ByteLength)
+                throw r.Error($"tensor '{info.Name}' has {count} elements but {info.ByteLength} bytes of varints");
             var values = new long[count];
             long end = info.DataOffset + info.ByteLength;
             for (long i = 0; i < count; i++)
@@ -205,15 +216,23 @@ public sealed class OnnxFile : IDisposable
         }
         var type = info.DataType switch
         {
-            OnnxDataType.Float => ScalarType.Float32, OnnxDataType.Double => ScalarType.Float64,
-            OnnxDataType.Int32 => ScalarType.Int32, OnnxDataType.Int64 => ScalarType.Int64, OnnxDataType.UInt8 => ScalarType.Byte,
-            OnnxDataType.Int8 => ScalarType.Int8, OnnxDataType.Bool => ScalarType.Bool, OnnxDataType.Float16 => ScalarType.Float16,
-            OnnxDataType.BFloat16 => ScalarType.BFloat16, OnnxDataType.Int16 => ScalarType.Int16,
-            _ => throw new NotSupportedException($"{Path}: tensor '{info.Name}' has element type {info.DataType}, not supported"),
+            OnnxDataType.Float => ScalarType.Float32,
+            OnnxDataType.Double => ScalarType.Float64,
+            OnnxDataType.Int32 => ScalarType.Int32,
+            OnnxDataType.Int64 => ScalarType.Int64,
+            OnnxDataType.UInt8 => ScalarType.Byte,
+            OnnxDataType.Int8 => ScalarType.Int8,
+            OnnxDataType.Bool => ScalarType.Bool,
+            OnnxDataType.Float16 => ScalarType.Float16,
+            OnnxDataType.BFloat16 => ScalarType.BFloat16,
+            OnnxDataType.Int16 => ScalarType.Int16,
+            _ => throw new NotSupportedException(
+                $"{Path}: tensor '{info.Name}' has element type {info.DataType}, not supported"),
         };
         long bytes = checked(count * OnnxTensorInfo.ElementSize(info.DataType)!.Value);
         if (bytes != info.ByteLength)
-            throw r.Error($"tensor '{info.Name}' holds {info.ByteLength} bytes but its dims [{string.Join(", ", info.Dims)}] × " +
+            throw r.Error($"tensor '{info.Name}' holds {info.ByteLength} bytes but its dims " +
+                          $"[{string.Join(", ", info.Dims)}] × " +
                           $"{OnnxTensorInfo.ElementSize(info.DataType)} bytes need {bytes}");
         r.Require(bytes, $"tensor '{info.Name}' values");
         if (bytes > Array.MaxLength) throw r.Error($"tensor '{info.Name}' ({bytes} bytes) is too large to read");
@@ -226,7 +245,8 @@ public sealed class OnnxFile : IDisposable
         return result;
     }
 
-    /// <summary>The initializers as named tensors (ONNX names and shapes), for <c>StateDict</c> style loading.</summary>
+    /// <summary>The initializers as named tensors (ONNX names and shapes), for <c>StateDict</c> style
+    /// loading.</summary>
     public IEnumerable<(string Name, long[] Shape)> Entries => Initializers.Select(i => (i.Name, i.Dims));
 
     /// <inheritdoc/>
@@ -248,7 +268,8 @@ public sealed class OnnxFile : IDisposable
         throw r.Error($"{what}: a varint is longer than 10 bytes", at);
     }
 
-    /// <summary>Reads a length prefix and checks that the bytes it announces lie inside the enclosing message.</summary>
+    /// <summary>Reads a length prefix and checks that the bytes it announces lie inside the enclosing
+    /// message.</summary>
     static long ReadLength(BoundedReader r, long end, string what)
     {
         long at = r.Position;
@@ -258,10 +279,25 @@ public sealed class OnnxFile : IDisposable
         return (long)n;
     }
 
-    /// <summary>The end of a field whose length prefix was just read (the bytes start at the current position).</summary>
+    /// <summary>The end of a field whose length prefix was just read (the bytes start at the current
+    /// position).</summary>
     static long End(BoundedReader r, long length) => r.Position + length;
 
     static string ReadString(BoundedReader r, long end, string what) => r.Utf8(ReadLength(r, end, what), what);
+
+    /// <summary>An integer field (wire type 0).</summary>
+    static long Int(BoundedReader r, int wire, long end, string what)
+    {
+        Expect(r, wire, 0, what);
+        return (long)ReadVarint(r, end, what);
+    }
+
+    /// <summary>A string field (wire type 2).</summary>
+    static string Text(BoundedReader r, int wire, long end, string what)
+    {
+        Expect(r, wire, 2, what);
+        return ReadString(r, end, what);
+    }
 
     static void Skip(BoundedReader r, int wireType, long end, string what)
     {
@@ -280,7 +316,8 @@ public sealed class OnnxFile : IDisposable
     }
 
     /// <summary>Reads fields of the message in [r.Position, end) until end, calling <paramref name="field"/> with
-    /// (field number, wire type); a handler that does not consume its field returns false and the field is skipped.</summary>
+    /// (field number, wire type); a handler that does not consume its field returns false and the field is
+    /// skipped.</summary>
     static void Message(BoundedReader r, long end, string what, Func<int, int, bool> field)
     {
         while (r.Position < end)
@@ -309,9 +346,9 @@ public sealed class OnnxFile : IDisposable
         {
             switch (f)
             {
-                case 1: Expect(r, w, 0, "ir_version"); IrVersion = (long)ReadVarint(r, end, "ir_version"); return true;
-                case 2: Expect(r, w, 2, "producer_name"); producer = ReadString(r, end, "producer_name"); return true;
-                case 3: Expect(r, w, 2, "producer_version"); producerVersion = ReadString(r, end, "producer_version"); return true;
+                case 1: IrVersion = Int(r, w, end, "ir_version"); return true;
+                case 2: producer = Text(r, w, end, "producer_name"); return true;
+                case 3: producerVersion = Text(r, w, end, "producer_version"); return true;
                 case 7:
                     Expect(r, w, 2, "graph");
                     long n = ReadLength(r, end, "graph");
@@ -325,8 +362,8 @@ public sealed class OnnxFile : IDisposable
                     string domain = ""; long version = 0;
                     Message(r, mEnd, "OperatorSetIdProto", (g, gw) =>
                     {
-                        if (g == 1) { Expect(r, gw, 2, "domain"); domain = ReadString(r, mEnd, "domain"); return true; }
-                        if (g == 2) { Expect(r, gw, 0, "version"); version = (long)ReadVarint(r, mEnd, "version"); return true; }
+                        if (g == 1) { domain = Text(r, gw, mEnd, "domain"); return true; }
+                        if (g == 2) { version = Int(r, gw, mEnd, "version"); return true; }
                         return false;
                     });
                     opsets[domain] = version;
@@ -361,7 +398,8 @@ public sealed class OnnxFile : IDisposable
             return true;
         });
         foreach (var t in inits)
-            if (!initializersByName.TryAdd(t.Name, t)) throw r.Error($"two initializers are named '{t.Name}'", t.DataOffset);
+            if (!initializersByName.TryAdd(t.Name, t))
+                throw r.Error($"two initializers are named '{t.Name}'", t.DataOffset);
         Nodes = nodes;
         Initializers = inits;
         Inputs = inputs.Where(i => !initializersByName.ContainsKey(i.Name)).ToList();
@@ -377,11 +415,11 @@ public sealed class OnnxFile : IDisposable
         {
             switch (f)
             {
-                case 1: Expect(r, w, 2, "node input"); inputs.Add(ReadString(r, end, "node input")); return true;
-                case 2: Expect(r, w, 2, "node output"); outputs.Add(ReadString(r, end, "node output")); return true;
-                case 3: Expect(r, w, 2, "node name"); name = ReadString(r, end, "node name"); return true;
-                case 4: Expect(r, w, 2, "op_type"); op = ReadString(r, end, "op_type"); return true;
-                case 7: Expect(r, w, 2, "domain"); domain = ReadString(r, end, "domain"); return true;
+                case 1: inputs.Add(Text(r, w, end, "node input")); return true;
+                case 2: outputs.Add(Text(r, w, end, "node output")); return true;
+                case 3: name = Text(r, w, end, "node name"); return true;
+                case 4: op = Text(r, w, end, "op_type"); return true;
+                case 7: domain = Text(r, w, end, "domain"); return true;
                 case 5:
                     Expect(r, w, 2, "attribute");
                     long n = ReadLength(r, end, "attribute");
@@ -404,9 +442,9 @@ public sealed class OnnxFile : IDisposable
         {
             switch (f)
             {
-                case 1: Expect(r, w, 2, "attribute name"); name = ReadString(r, end, "attribute name"); return true;
+                case 1: name = Text(r, w, end, "attribute name"); return true;
                 case 2: Expect(r, w, 5, "attribute f"); fl = r.F32("attribute f"); return true;
-                case 3: Expect(r, w, 0, "attribute i"); i = (long)ReadVarint(r, end, "attribute i"); return true;
+                case 3: i = Int(r, w, end, "attribute i"); return true;
                 case 4:
                     Expect(r, w, 2, "attribute s");
                     long sn = ReadLength(r, end, "attribute s");
@@ -417,9 +455,13 @@ public sealed class OnnxFile : IDisposable
                     long tn = ReadLength(r, end, "attribute t");
                     t = ParseTensor(r, r.Position + tn, $"attribute '{name}' tensor");
                     return true;
-                case 7: ReadRepeated(r, w, 5, end, "attribute floats", () => floats.Add(r.F32("attribute floats"))); return true;
-                case 8: ReadRepeated(r, w, 0, end, "attribute ints", e => ints.Add((long)ReadVarint(r, e, "attribute ints"))); return true;
-                case 20: Expect(r, w, 0, "attribute type"); type = (long)ReadVarint(r, end, "attribute type"); return true;
+                case 7:
+                    ReadRepeated(r, w, 5, end, "attribute floats", () => floats.Add(r.F32("attribute floats")));
+                    return true;
+                case 8:
+                    ReadRepeated(r, w, 0, end, "attribute ints", e => ints.Add((long)ReadVarint(r, e, "ints")));
+                    return true;
+                case 20: type = Int(r, w, end, "attribute type"); return true;
                 default: return false;
             }
         });
@@ -433,7 +475,8 @@ public sealed class OnnxFile : IDisposable
         Expect(r, wire, 2, what);
         long n = ReadLength(r, end, what);
         long runEnd = r.Position + n;
-        if (scalarWire == 5 && n % 4 != 0) throw r.Error($"{what}: a packed run of {n} bytes is not a whole number of floats");
+        if (scalarWire == 5 && n % 4 != 0)
+            throw r.Error($"{what}: a packed run of {n} bytes is not a whole number of floats");
         while (r.Position < runEnd) readOne(runEnd);
     }
 
@@ -463,12 +506,13 @@ public sealed class OnnxFile : IDisposable
                         dims.Add(d);
                     });
                     return true;
-                case 2: Expect(r, w, 0, "data_type"); dataType = (int)ReadVarint(r, end, "data_type"); return true;
-                case 8: Expect(r, w, 2, "tensor name"); name = ReadString(r, end, "tensor name"); return true;
-                case 14: Expect(r, w, 0, "data_location"); location = (long)ReadVarint(r, end, "data_location"); return true;
+                case 2: dataType = (int)Int(r, w, end, "data_type"); return true;
+                case 8: name = Text(r, w, end, "tensor name"); return true;
+                case 14: location = Int(r, w, end, "data_location"); return true;
                 case 9 or 4 or 10 or 5 or 7:
                     if (w != 2)
-                        throw r.Error($"tensor field {f} is stored unpacked (wire type {w}); only packed values are supported");
+                        throw r.Error($"tensor field {f} is stored unpacked (wire type {w}); " +
+                                      "only packed values are supported");
                     long n = ReadLength(r, end, $"tensor field {f}");
                     switch (f)
                     {
@@ -483,25 +527,28 @@ public sealed class OnnxFile : IDisposable
                 default: return false;
             }
         });
-        if (location != 0) throw r.Error($"tensor '{name}' keeps its data in an external file, which is not supported", at);
+        if (location != 0)
+            throw r.Error($"tensor '{name}' keeps its data in an external file, which is not supported", at);
         if (sources > 1) throw r.Error($"tensor '{name}' has values in {sources} fields", at);
         var type = (OnnxDataType)dataType;
         long count = 1;
         foreach (var d in dims)
         {
             try { count = checked(count * d); }
-            catch (OverflowException) { throw r.Error($"tensor '{name}': dims [{string.Join(", ", dims)}] overflow", at); }
+            catch (OverflowException)
+            {
+                throw r.Error($"tensor '{name}': dims [{string.Join(", ", dims)}] overflow", at);
+            }
         }
-        var info = (rawOffset, floatOffset, doubleOffset, varintOffset) switch
+        var (storage, offset, length) = (rawOffset, floatOffset, doubleOffset, varintOffset) switch
         {
-            ( >= 0, _, _, _) => new OnnxTensorInfo(name, type, dims.ToArray(), OnnxStorage.Raw, rawOffset, rawLength),
-            (_, >= 0, _, _) => new OnnxTensorInfo(name, type, dims.ToArray(), OnnxStorage.Raw, floatOffset, floatLength),
-            (_, _, >= 0, _) => new OnnxTensorInfo(name, type, dims.ToArray(), OnnxStorage.Raw, doubleOffset, doubleLength),
-            (_, _, _, >= 0) => new OnnxTensorInfo(name, type, dims.ToArray(), OnnxStorage.Varints, varintOffset, varintLength),
-            _ => new OnnxTensorInfo(name, type, dims.ToArray(), OnnxStorage.Raw, r.Position, 0),
+            ( >= 0, _, _, _) => (OnnxStorage.Raw, rawOffset, rawLength),
+            (_, >= 0, _, _) => (OnnxStorage.Raw, floatOffset, floatLength),
+            (_, _, >= 0, _) => (OnnxStorage.Raw, doubleOffset, doubleLength),
+            (_, _, _, >= 0) => (OnnxStorage.Varints, varintOffset, varintLength),
+            _ => (OnnxStorage.Raw, r.Position, 0L),
         };
-        if (floatOffset >= 0 && type is not (OnnxDataType.Float or OnnxDataType.Float16 or OnnxDataType.BFloat16 or OnnxDataType.Undefined))
-            throw r.Error($"tensor '{name}' of type {type} stores float_data", floatOffset);
+        var info = new OnnxTensorInfo(name, type, dims.ToArray(), storage, offset, length);
         if (floatOffset >= 0 && type != OnnxDataType.Float)
             throw r.Error($"tensor '{name}': float_data of type {type} is not supported", floatOffset);
         if (varintOffset >= 0 && type is not (OnnxDataType.Int64 or OnnxDataType.Int32))
@@ -510,12 +557,12 @@ public sealed class OnnxFile : IDisposable
         {
             // The check that keeps a lying header from allocating: the bytes present must equal dims × element size.
             if (count > info.ByteLength / size || count * size != info.ByteLength)
-                throw r.Error($"tensor '{name}' ({type}, dims [{string.Join(", ", dims)}]) needs {(double)count * size:0} " +
-                              $"bytes but stores {info.ByteLength}", info.DataOffset);
+                throw r.Error($"tensor '{name}' ({type}, dims [{string.Join(", ", dims)}]) needs " +
+                              $"{(double)count * size:0} bytes but stores {info.ByteLength}", info.DataOffset);
         }
         else if (info.Storage == OnnxStorage.Varints && count > info.ByteLength)
-            throw r.Error($"tensor '{name}' (dims [{string.Join(", ", dims)}]) claims {count} values in {info.ByteLength} bytes",
-                info.DataOffset);
+            throw r.Error($"tensor '{name}' (dims [{string.Join(", ", dims)}]) claims {count} values in " +
+                          $"{info.ByteLength} bytes", info.DataOffset);
         return info;
     }
 
@@ -525,7 +572,7 @@ public sealed class OnnxFile : IDisposable
         var dims = new List<long>(); var dimNames = new List<string>();
         Message(r, end, "ValueInfoProto", (f, w) =>
         {
-            if (f == 1) { Expect(r, w, 2, "value name"); name = ReadString(r, end, "value name"); return true; }
+            if (f == 1) { name = Text(r, w, end, "value name"); return true; }
             if (f != 2) return false;
             Expect(r, w, 2, "TypeProto");
             long typeEnd = End(r, ReadLength(r, end, "TypeProto"));
@@ -536,7 +583,7 @@ public sealed class OnnxFile : IDisposable
                 long tEnd = End(r, ReadLength(r, typeEnd, "tensor_type"));
                 Message(r, tEnd, "TypeProto.Tensor", (h, hw) =>
                 {
-                    if (h == 1) { Expect(r, hw, 0, "elem_type"); elem = (int)ReadVarint(r, tEnd, "elem_type"); return true; }
+                    if (h == 1) { elem = (int)Int(r, hw, tEnd, "elem_type"); return true; }
                     if (h != 2) return false;
                     Expect(r, hw, 2, "shape");
                     long sEnd = End(r, ReadLength(r, tEnd, "shape"));
@@ -548,8 +595,8 @@ public sealed class OnnxFile : IDisposable
                         long value = -1; string param = "";
                         Message(r, dEnd, "Dimension", (m, mw) =>
                         {
-                            if (m == 1) { Expect(r, mw, 0, "dim_value"); value = (long)ReadVarint(r, dEnd, "dim_value"); return true; }
-                            if (m == 2) { Expect(r, mw, 2, "dim_param"); param = ReadString(r, dEnd, "dim_param"); return true; }
+                            if (m == 1) { value = Int(r, mw, dEnd, "dim_value"); return true; }
+                            if (m == 2) { param = Text(r, mw, dEnd, "dim_param"); return true; }
                             return false;
                         });
                         if (dims.Count >= MaxDims) throw r.Error($"value '{name}' has more than {MaxDims} dims");

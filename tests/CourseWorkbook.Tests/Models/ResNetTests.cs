@@ -7,8 +7,8 @@ namespace CourseWorkbook.Tests.Models;
 
 public class ResNetTests : TorchTest
 {
-    /// <summary>A deterministic 224×224 RGB test image, 0–255: smooth gradients plus a checkerboard and a disc, so every
-    /// channel and spatial frequency carries signal.</summary>
+    /// <summary>A deterministic 224×224 RGB test image, 0–255: smooth gradients plus a checkerboard and a disc, so
+    /// every channel and spatial frequency carries signal.</summary>
     static float[] TestImage()
     {
         var pixels = new float[3 * 224 * 224];
@@ -53,7 +53,8 @@ public class ResNetTests : TorchTest
         float[] ours;
         using (no_grad()) ours = model.call(input).data<float>().ToArray();
         using var reference = new OnnxReference(lookup);
-        var (theirs, dims) = reference.Run("Pooling395_Output_0", ("Input247", input.data<float>().ToArray(), [1, 3, 224, 224]));
+        var (theirs, dims) = reference.Run("Pooling395_Output_0",
+            ("Input247", input.data<float>().ToArray(), [1, 3, 224, 224]));
         Assert.Equal([1, 512, 1, 1], dims);
         Assert.Equal(512, ours.Length);
         double diff = MaxAbsDiff(ours, theirs);
@@ -94,7 +95,8 @@ public class ResNetTests : TorchTest
         var interleaved = new byte[planar.Length];
         for (int i = 0; i < 224 * 224; i++)
             for (int c = 0; c < 3; c++) interleaved[3 * i + c] = (byte)planar[c * 224 * 224 + i];
-        using var expected = featurizer.Features(torch.tensor(planar.Select(v => (float)(byte)v).ToArray(), [1, 3, 224, 224]));
+        var asBytes = planar.Select(v => (float)(byte)v).ToArray();
+        using var expected = featurizer.Features(torch.tensor(asBytes, [1, 3, 224, 224]));
         Assert.Equal(expected.data<float>().ToArray(), featurizer.Features(interleaved));
         Assert.Throws<ArgumentException>(() => featurizer.Features(new byte[10]));
     }

@@ -10,7 +10,8 @@ public class OnnxFileTests : TorchTest
     static byte[] TinyModel(byte[]? weight = null) => Model(
         [Node("MatMul", ["x", "w"], ["h"]), Node("Reshape", ["h", "shape"], ["y"], IntsAttribute("perm", [1, 0])),
          Node("Add", ["y", "b"], ["z"])],
-        [weight ?? FloatTensor("w", [3, 2], W), Int64Tensor("shape", [2], [2, -1]), FloatTensor("b", [2], [0.5f, -0.5f], rawData: false)]);
+        [weight ?? FloatTensor("w", [3, 2], W), Int64Tensor("shape", [2], [2, -1]),
+         FloatTensor("b", [2], [0.5f, -0.5f], rawData: false)]);
 
     static string Write(byte[] bytes)
     {
@@ -70,7 +71,8 @@ public class OnnxFileTests : TorchTest
             using var f = OnnxFile.Open(path);
             Assert.Equal(reference.Graph.Node.Select(n => n.OpType), f.Nodes.Select(n => n.OpType));
             Assert.Equal(reference.Graph.Initializer.Select(i => i.Name), f.Initializers.Select(i => i.Name));
-            Assert.Equal(reference.Graph.Initializer.Select(i => string.Join(",", i.Dims)), f.Initializers.Select(i => string.Join(",", i.Dims)));
+            Assert.Equal(reference.Graph.Initializer.Select(i => string.Join(",", i.Dims)),
+                f.Initializers.Select(i => string.Join(",", i.Dims)));
         }
         finally { File.Delete(path); }
     }
@@ -98,7 +100,8 @@ public class OnnxFileTests : TorchTest
     {
         Rejected(TinyModel(FloatTensor("w", [100_000, 100_000], W)), "needs 40000000000 bytes but stores 24");
         Rejected(TinyModel(FloatTensor("w", [1L << 40, 1L << 40], W)), "overflow");
-        Rejected(TinyModel(Cat(Tag(1, 0), Varint(unchecked((ulong)-3L)), Int(2, 1), Str(8, "w"), Bytes(9, new byte[24]))), "negative");
+        var negativeDim = Cat(Tag(1, 0), Varint(unchecked((ulong)-3L)), Int(2, 1), Str(8, "w"), Bytes(9, new byte[24]));
+        Rejected(TinyModel(negativeDim), "negative");
     }
 
     [Fact]
@@ -139,10 +142,14 @@ public class OnnxFileTests : TorchTest
         var lookup = OnnxTestFiles.Locate(OnnxTestFiles.MiniLm);
         var reference = Onnx.ModelProto.Parser.ParseFrom(lookup.ReadAllBytes());
         using var f = lookup.OpenOnnx();
-        Assert.Equal(reference.Graph.Node.Select(n => $"{n.OpType}({string.Join(",", n.Input)})->{string.Join(",", n.Output)}"),
-            f.Nodes.Select(n => $"{n.OpType}({string.Join(",", n.Inputs)})->{string.Join(",", n.Outputs)}"));
-        Assert.Equal(reference.Graph.Initializer.Select(i => $"{i.Name}:{i.DataType}:{string.Join(",", i.Dims)}:{i.RawData.Length}"),
-            f.Initializers.Select(i => $"{i.Name}:{(int)i.DataType}:{string.Join(",", i.Dims)}:{i.ByteLength}"));
+        static string Node(string op, IEnumerable<string> inputs, IEnumerable<string> outputs) =>
+            $"{op}({string.Join(",", inputs)})->{string.Join(",", outputs)}";
+        static string Tensor(string name, int type, IEnumerable<long> dims, long bytes) =>
+            $"{name}:{type}:{string.Join(",", dims)}:{bytes}";
+        Assert.Equal(reference.Graph.Node.Select(n => Node(n.OpType, n.Input, n.Output)),
+            f.Nodes.Select(n => Node(n.OpType, n.Inputs, n.Outputs)));
+        Assert.Equal(reference.Graph.Initializer.Select(i => Tensor(i.Name, i.DataType, i.Dims, i.RawData.Length)),
+            f.Initializers.Select(i => Tensor(i.Name, (int)i.DataType, i.Dims, i.ByteLength)));
         var q = reference.Graph.Initializer.First(i => i.Name == "encoder.layer.3.attention.self.query.bias");
         using var mine = f.ReadTensor(q.Name);
         Assert.Equal(q.RawData.ToByteArray(), mine.bytes.ToArray());
@@ -154,7 +161,10 @@ public class OnnxFileTests : TorchTest
         var lookup = OnnxTestFiles.Locate(OnnxTestFiles.ResNet18);
         var reference = Onnx.ModelProto.Parser.ParseFrom(lookup.ReadAllBytes());
         using var f = lookup.OpenOnnx();
-        Assert.Equal(reference.Graph.Node.Select(n => string.Join(";", n.Attribute.Select(a => $"{a.Name}={a.F}/{a.I}/{string.Join(",", a.Ints)}"))),
-            f.Nodes.Select(n => string.Join(";", n.Attributes.Values.Select(a => $"{a.Name}={a.F}/{a.I}/{string.Join(",", a.Ints)}"))));
+        static string Attribute(string name, float f, long i, IEnumerable<long> ints) =>
+            $"{name}={f}/{i}/{string.Join(",", ints)}";
+        var expected = reference.Graph.Node.Select(n => n.Attribute.Select(a => Attribute(a.Name, a.F, a.I, a.Ints)));
+        var actual = f.Nodes.Select(n => n.Attributes.Values.Select(a => Attribute(a.Name, a.F, a.I, a.Ints)));
+        Assert.Equal(expected.Select(a => string.Join(";", a)), actual.Select(a => string.Join(";", a)));
     }
 }
