@@ -70,8 +70,8 @@ public enum Pooling
 
 /// <summary>A BERT-family encoder with its WordPiece tokenizer: texts → L2-normalised pooled vectors. Models trained
 /// with an instruction for queries (snowflake-arctic-embed) take it as <paramref name="queryPrefix"/>.</summary>
-public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer tokenizer, int maxLength = 64, Pooling pooling = Pooling.Mean,
-    string? queryPrefix = null)
+public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer tokenizer, int maxLength = 64,
+    Pooling pooling = Pooling.Mean, string? queryPrefix = null)
 {
     /// <summary>"mlm" or "contrastive" (or any name given at construction).</summary>
     public string Name { get; } = name;
