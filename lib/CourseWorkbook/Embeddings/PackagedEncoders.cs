@@ -73,8 +73,11 @@ public static class PackagedEncoders
 
     /// <summary>Loads <paramref name="info"/>'s encoder or throws <see cref="FileNotFoundException"/> with the lookup's
     /// message.</summary>
-    public static WorkbookEncoder Load(PackagedEncoderInfo info) =>
-        TryLoad(info) is { Encoder: { } encoder } ? encoder : throw new FileNotFoundException(TryLoad(info).Message);
+    public static WorkbookEncoder Load(PackagedEncoderInfo info)
+    {
+        var lookup = TryLoad(info);
+        return lookup.Encoder ?? throw new FileNotFoundException(lookup.Message);
+    }
 
     /// <summary>The uncased WordPiece tokenizer of a packaged vocab.txt (both packaged models lower-case and strip
     /// accents).</summary>
