@@ -4,8 +4,7 @@ using CourseWorkbook.Weights;
 
 namespace CourseWorkbook.Tests.Weights;
 
-/// <summary>A tiny hub on 127.0.0.1: serves one file with HEAD metadata and Range support; can cut the first
-/// transfer.</summary>
+/// <summary>A tiny hub on 127.0.0.1: serves one file with HEAD metadata and Range support; can cut the first transfer.</summary>
 sealed class FakeHub : IDisposable
 {
     readonly HttpListener listener = new();
