@@ -76,6 +76,7 @@ public class PackagedEncodersTests : TorchTest
         var embedded = encoder.Embed(Sentences).SelectMany(r => r).ToArray();
         double pooledDiff = MaxAbsDiff(embedded, ReferencePooled(theirs, mask, Pooling.Cls));
         Assert.True(pooledDiff <= Tolerance, $"max |Δ| sentence embedding = {pooledDiff:E2}");
+        Console.WriteLine($"Arctic: max |Δ| hidden {hiddenDiff:E2}, embeddings {pooledDiff:E2}");
     }
 
     [PackagedFact(OnnxTestFiles.ArcticXs)]
