@@ -7,6 +7,7 @@ using TorchSharp;
 // stories260K decoding speed with and without the KV cache (greedy, 200 tokens from BOS), plus the plain-C# run.c
 // reference. Prints the median of several runs after a warm-up, and the cached/uncached ratio.
 TorchRuntime.EnsureLoaded();
+if (args.FirstOrDefault() == "minilm") return MiniLmBenchmark.Run(args[1..]);
 int runs = args.Length > 0 ? int.Parse(args[0]) : 7;
 int tokens = args.Length > 1 ? int.Parse(args[1]) : 200;
 int threads = args.Length > 2 ? int.Parse(args[2]) : 1;

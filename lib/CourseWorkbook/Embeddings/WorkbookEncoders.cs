@@ -68,8 +68,10 @@ public enum Pooling
     Cls,
 }
 
-/// <summary>A BERT-family encoder with its WordPiece tokenizer: texts → L2-normalised pooled vectors.</summary>
-public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer tokenizer, int maxLength = 64, Pooling pooling = Pooling.Mean)
+/// <summary>A BERT-family encoder with its WordPiece tokenizer: texts → L2-normalised pooled vectors. Models trained
+/// with an instruction for queries (snowflake-arctic-embed) take it as <paramref name="queryPrefix"/>.</summary>
+public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer tokenizer, int maxLength = 64,
+    Pooling pooling = Pooling.Mean, string? queryPrefix = null)
 {
     /// <summary>"mlm" or "contrastive" (or any name given at construction).</summary>
     public string Name { get; } = name;
@@ -78,18 +80,29 @@ public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer 
     /// <summary>Its WordPiece tokenizer.</summary>
     public BertTokenizer Tokenizer { get; } = tokenizer;
 
-    /// <summary>Sentence vectors (mean pooling over tokens, L2-normalised), as float rows.</summary>
+    /// <summary>Tokens kept per text ([CLS] and [SEP] included).</summary>
+    public int MaxLength { get; } = maxLength;
+    /// <summary>How token vectors become the sentence vector.</summary>
+    public Pooling Pooling { get; } = pooling;
+    /// <summary>The text prepended to queries (not to documents) by <see cref="EmbedQueries"/>, or null.</summary>
+    public string? QueryPrefix { get; } = queryPrefix;
+
+    /// <summary>Query vectors: <see cref="QueryPrefix"/> + each query, embedded as <see cref="Embed"/> does.</summary>
+    public float[][] EmbedQueries(IReadOnlyList<string> queries) =>
+        Embed(QueryPrefix is null ? queries : queries.Select(q => QueryPrefix + q).ToList());
+
+    /// <summary>Sentence vectors (mean or [CLS] pooling over tokens, L2-normalised), as float rows.</summary>
     public float[][] Embed(IReadOnlyList<string> texts)
     {
         Model.eval();
-        if (pooling == Pooling.Mean)
+        if (Pooling == Pooling.Mean)
         {
-            using var v = Model.EncodeSentences(Tokenizer, texts, maxLength);
+            using var v = Model.EncodeSentences(Tokenizer, texts, MaxLength);
             return Similarity.ToRows(v);
         }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (ids, mask) = BertModel.Batch(Tokenizer, texts, maxLength);
+        var (ids, mask) = BertModel.Batch(Tokenizer, texts, MaxLength);
         return Similarity.ToRows(nn.functional.normalize(Model.Forward(ids, mask).select(1, 0), p: 2, dim: 1));
     }
 
@@ -107,7 +120,7 @@ public sealed class WorkbookEncoder(string name, BertModel model, BertTokenizer 
     {
         Model.eval();
         using var _ = no_grad();
-        var ids = Tokenizer.EncodeToIds(text, addSpecialTokens: true).Take(maxLength).Select(i => (long)i).ToArray();
+        var ids = Tokenizer.EncodeToIds(text, addSpecialTokens: true).Take(MaxLength).Select(i => (long)i).ToArray();
         return Model.Forward(tensor(ids, [1, ids.Length]))[0].detach();
     }
 }
