@@ -9,8 +9,12 @@ namespace CourseWorkbook.Runtime;
 /// <summary>Where Ollama is, which models to use, and how long to wait for it.</summary>
 public sealed record OllamaSettings
 {
-    /// <summary>Base address, from the OLLAMA_HOST environment variable (default http://localhost:11434).</summary>
-    public string Host { get; init; } = NormalizeHost(Environment.GetEnvironmentVariable("OLLAMA_HOST"));
+    /// <summary>Base address, from the OLLAMA_HOST environment variable (default http://localhost:11434). A value
+    /// Ollama would not accept leaves the default here and its reason in <see cref="HostProblem"/>.</summary>
+    public string Host { get; init; } = FromEnvironment().Host;
+
+    /// <summary>Why OLLAMA_HOST could not be used, or null. The probe reports it and the notebook goes offline.</summary>
+    public string? HostProblem { get; init; } = FromEnvironment().Problem;
 
     /// <summary>The course's multilingual sentence embedder (384 dimensions).</summary>
     public string EmbeddingModel { get; init; } = "nextfire/paraphrase-multilingual-minilm";
@@ -27,15 +31,98 @@ public sealed record OllamaSettings
     /// <summary>Longest silence allowed between two pieces of a streamed answer.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Adds the scheme and port Ollama's own client assumes: <c>myhost</c> → <c>http://myhost:11434</c> (https: 443).</summary>
-    public static string NormalizeHost(string? host)
+    /// <summary>The environment variable Ollama and its clients read.</summary>
+    public const string HostVariable = "OLLAMA_HOST";
+
+    const string DefaultHost = "http://localhost:11434";
+
+    static (string Host, string? Problem) FromEnvironment() =>
+        TryNormalizeHost(Environment.GetEnvironmentVariable(HostVariable), out var host, out var problem)
+            ? (host, null)
+            : (DefaultHost, problem);
+
+    /// <summary>The address as Ollama's own client reads it: <c>myhost</c> → <c>http://myhost:11434</c> (https: 443),
+    /// <c>:8080</c> → <c>http://localhost:8080</c>; a server's bind-all address (<c>0.0.0.0</c>, <c>[::]</c>) means
+    /// this machine. Throws <see cref="ArgumentException"/> naming OLLAMA_HOST for a value it cannot use.</summary>
+    public static string NormalizeHost(string? host) =>
+        TryNormalizeHost(host, out var normalized, out var problem) ? normalized : throw new ArgumentException(problem);
+
+    /// <summary><see cref="NormalizeHost"/> without throwing: false, and why, for a value that cannot be used.</summary>
+    public static bool TryNormalizeHost(string? raw, out string host, out string? problem)
     {
-        host = string.IsNullOrWhiteSpace(host) ? "http://localhost:11434" : host.Trim().TrimEnd('/');
-        if (!host.Contains("://", StringComparison.Ordinal)) host = "http://" + host;
-        var uri = new Uri(host);
-        var authority = host[(host.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/')[0];
-        var port = authority.Contains(':') ? uri.Port : uri.Scheme == "https" ? 443 : 11434;
-        return $"{uri.Scheme}://{uri.Host}:{port}{uri.AbsolutePath.TrimEnd('/')}";
+        host = DefaultHost;
+        problem = null;
+        if (string.IsNullOrWhiteSpace(raw)) return true;
+        var text = raw.Trim().TrimEnd('/');
+        var scheme = "http";
+        if (text.IndexOf("://", StringComparison.Ordinal) is var sep and >= 0)
+        {
+            scheme = text[..sep].ToLowerInvariant();
+            text = text[(sep + 3)..];
+        }
+
+        string Bad(string why) => $"{HostVariable}='{raw}' {why}";
+        if (scheme is not ("http" or "https"))
+        {
+            problem = Bad($"uses the scheme '{scheme}'; Ollama speaks http or https");
+            return false;
+        }
+
+        var slash = text.IndexOf('/');
+        var path = slash >= 0 ? text[slash..].TrimEnd('/') : "";
+        var authority = slash >= 0 ? text[..slash] : text;
+        string name;
+        string? portText = null;
+        if (authority.StartsWith('['))
+        {
+            var close = authority.IndexOf(']');
+            if (close < 0)
+            {
+                problem = Bad("has an IPv6 address without its closing ']'");
+                return false;
+            }
+
+            name = authority[..(close + 1)];
+            if (close + 1 < authority.Length)
+            {
+                if (authority[close + 1] != ':')
+                {
+                    problem = Bad("has text after the IPv6 address that is not a port");
+                    return false;
+                }
+
+                portText = authority[(close + 2)..];
+            }
+        }
+        else
+        {
+            var colon = authority.LastIndexOf(':');
+            name = colon >= 0 ? authority[..colon] : authority;
+            portText = colon >= 0 ? authority[(colon + 1)..] : null;
+        }
+
+        var port = scheme == "https" ? 443 : 11434;
+        if (portText is not null && (!int.TryParse(portText, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+        {
+            problem = Bad($"has the port '{portText}'; a port is a number from 1 to 65535");
+            return false;
+        }
+
+        name = name switch
+        {
+            "" or "0.0.0.0" => "localhost",
+            "[::]" => "[::1]",
+            _ => name,
+        };
+        if (Uri.CheckHostName(name.Trim('[', ']')) == UriHostNameType.Unknown)
+        {
+            problem = Bad($"names the host '{name}', which is not a host name or an IP address");
+            return false;
+        }
+
+        host = $"{scheme}://{name}:{port}{path}";
+        return true;
     }
 }
 
@@ -71,6 +158,9 @@ public static class Ollama
     public static async Task<OllamaStatus> ProbeAsync(OllamaSettings? settings = null, CancellationToken cancellationToken = default)
     {
         settings ??= new();
+        if (settings.HostProblem is { } hostProblem)
+            return new OllamaStatus(settings.Host, false, [], settings.EmbeddingModel, settings.ChatModel, false, false,
+                $"Ollama not used: {hostProblem}. Using the offline path.");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(settings.ProbeTimeout);
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.ProbeTimeout }) { Timeout = Timeout.InfiniteTimeSpan };

@@ -237,11 +237,60 @@ public class OllamaTests
     [InlineData(null, "http://localhost:11434")]
     [InlineData("", "http://localhost:11434")]
     [InlineData("myhost", "http://myhost:11434")]
-    [InlineData("0.0.0.0:8080", "http://0.0.0.0:8080")]
+    [InlineData("0.0.0.0:8080", "http://localhost:8080")]
+    [InlineData("0.0.0.0", "http://localhost:11434")]
+    [InlineData(":11434", "http://localhost:11434")]
+    [InlineData("[::]:11434", "http://[::1]:11434")]
+    [InlineData("[::1]", "http://[::1]:11434")]
+    [InlineData("HTTP://Box:1", "http://Box:1")]
     [InlineData("http://gpu-box:11434/", "http://gpu-box:11434")]
     [InlineData("https://ollama.example", "https://ollama.example:443")]
     [InlineData("https://ollama.example:8443/base/", "https://ollama.example:8443/base")]
     public void Host_from_the_environment_gets_scheme_and_port(string? raw, string expected) => Assert.Equal(expected, OllamaSettings.NormalizeHost(raw));
+
+    [Theory]
+    [InlineData("127.0.0.1:99999", "has the port '99999'")]
+    [InlineData("127.0.0.1:0", "has the port '0'")]
+    [InlineData("box:http", "has the port 'http'")]
+    [InlineData("ftp://box", "uses the scheme 'ftp'")]
+    [InlineData("not a host!", "is not a host name or an IP address")]
+    [InlineData("[::1", "without its closing ']'")]
+    [InlineData("[::1]x", "not a port")]
+    public void Unusable_hosts_are_refused_naming_the_variable_and_the_reason(string raw, string reason)
+    {
+        Assert.False(OllamaSettings.TryNormalizeHost(raw, out var host, out var problem));
+        Assert.Equal("http://localhost:11434", host);
+        Assert.StartsWith($"OLLAMA_HOST='{raw}'", problem);
+        Assert.Contains(reason, problem);
+        Assert.Throws<ArgumentException>(() => OllamaSettings.NormalizeHost(raw));
+    }
+
+    [Fact]
+    public void Settings_read_OLLAMA_HOST_without_throwing_and_keep_its_problem()
+    {
+        Environment.SetEnvironmentVariable("OLLAMA_HOST", "127.0.0.1:99999");
+        try
+        {
+            var settings = new OllamaSettings();
+            Assert.Equal("http://localhost:11434", settings.Host);
+            Assert.StartsWith("OLLAMA_HOST='127.0.0.1:99999' has the port", settings.HostProblem);
+        }
+        finally { Environment.SetEnvironmentVariable("OLLAMA_HOST", null); }
+    }
+
+    [Fact]
+    public async Task An_unusable_host_makes_the_probe_report_offline_at_once_naming_OLLAMA_HOST()
+    {
+        var settings = new OllamaSettings { HostProblem = "OLLAMA_HOST='ftp://x' uses the scheme 'ftp'; Ollama speaks http or https" };
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var status = await Ollama.ProbeAsync(settings);
+
+        Assert.False(status.Reachable);
+        Assert.Contains("OLLAMA_HOST='ftp://x'", status.Message);
+        Assert.Contains("offline path", status.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1));
+    }
 
     [Fact]
     public void Model_names_match_with_or_without_the_latest_tag()
