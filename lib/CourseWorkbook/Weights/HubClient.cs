@@ -20,17 +20,22 @@ public sealed record HubFileMetadata(string? CommitHash, string? ETag, long? Siz
 /// layout (blobs/ + snapshots/{commit}/ + refs/{revision}): resumable with HTTP Range, checked against the expected
 /// size and sha256 (the caller's, else the hub's X-Linked-Size / X-Linked-Etag), written to a temporary
 /// ".incomplete" blob and renamed only once verified, so the target never holds a partial file. Honours HF_TOKEN and
-/// HF_ENDPOINT; connecting times out after <see cref="ConnectTimeout"/>.
+/// HF_ENDPOINT. Every wait has a limit: connecting (<see cref="ConnectTimeout"/>), and each wait for response headers or
+/// for the next bytes of a body (<see cref="ReadTimeout"/>): a server that accepts and never answers, or a download
+/// that stalls, fails with a <see cref="TimeoutException"/> naming the URL (a stalled download is retried from where it
+/// stopped, up to <see cref="MaxAttempts"/>).
 /// </summary>
 public sealed class HubClient : IDisposable
 {
     readonly HttpClient http;
 
     /// <summary>A client for <paramref name="endpoint"/> (default $HF_ENDPOINT or https://huggingface.co).</summary>
-    public HubClient(string? endpoint = null, string? token = null, TimeSpan? connectTimeout = null, int maxAttempts = 4, HttpMessageHandler? handler = null)
+    public HubClient(string? endpoint = null, string? token = null, TimeSpan? connectTimeout = null, int maxAttempts = 4,
+        HttpMessageHandler? handler = null, TimeSpan? readTimeout = null)
     {
         Endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/');
         ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10);
+        ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30);
         MaxAttempts = Math.Max(1, maxAttempts);
         handler ??= new SocketsHttpHandler { ConnectTimeout = ConnectTimeout, AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None };
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -43,6 +48,8 @@ public sealed class HubClient : IDisposable
     public string Endpoint { get; }
     /// <summary>How long to wait for a TCP connection.</summary>
     public TimeSpan ConnectTimeout { get; }
+    /// <summary>Longest wait for response headers, or for the next bytes of a body.</summary>
+    public TimeSpan ReadTimeout { get; }
     /// <summary>Attempts per download (each resumes where the previous one stopped).</summary>
     public int MaxAttempts { get; }
 
@@ -55,7 +62,8 @@ public sealed class HubClient : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, FileUrl(modelId, fileName, revision));
         request.Headers.AcceptEncoding.ParseAdd("identity");
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await Bounded(request.RequestUri!, "answer", ct =>
+            http.SendAsync(request, ct), cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode >= 400)
             throw new HttpRequestException($"{request.RequestUri}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
         string? Header(string name) => response.Headers.TryGetValues(name, out var v) ? v.FirstOrDefault() : null;
@@ -115,7 +123,7 @@ public sealed class HubClient : IDisposable
                 if (size is null || new FileInfo(partial).Length == size) return;
                 last = new IOException($"{fileName}: connection closed at byte {new FileInfo(partial).Length} of {size}");
             }
-            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or HttpRequestException or TimeoutException && !ct.IsCancellationRequested)
             {
                 last = e;
             }
@@ -132,7 +140,8 @@ public sealed class HubClient : IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.AcceptEncoding.ParseAdd("identity");
             if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var response = await Bounded(uri, "answer", t =>
+                http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, t), ct).ConfigureAwait(false);
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
             {
                 if (redirects >= 5) throw new HttpRequestException($"{url}: too many redirects");
@@ -149,7 +158,8 @@ public sealed class HubClient : IDisposable
             var buffer = new byte[1 << 16];
             long done = offset;
             progress?.Report(new DownloadProgress(fileName, done, size));
-            for (int n; (n = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0;)
+            for (int n; (n = await Bounded(uri, $"send the next bytes after byte {done}", t =>
+                     body.ReadAsync(buffer, t).AsTask(), ct).ConfigureAwait(false)) > 0;)
             {
                 await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 done += n;
@@ -157,6 +167,21 @@ public sealed class HubClient : IDisposable
                 progress?.Report(new DownloadProgress(fileName, done, size));
             }
             return;
+        }
+    }
+
+    // One wait of the exchange, limited to ReadTimeout: a silent server becomes a TimeoutException naming the URL.
+    async Task<T> Bounded<T>(Uri uri, string what, Func<CancellationToken, Task<T>> wait, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(ReadTimeout);
+        try
+        {
+            return await wait(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{uri}: the server did not {what} within {ReadTimeout.TotalSeconds:0.#} s");
         }
     }
 

@@ -13,6 +13,10 @@ sealed class FakeHub : IDisposable
     public string Commit { get; } = new string('a', 40);
     public string AdvertisedSha256 { get; set; }
     public int CutFirstTransfersAfter { get; set; } = -1;
+    /// <summary>The first GET sends this many bytes, then nothing, with the connection left open.</summary>
+    public int StallFirstTransferAfter { get; set; } = -1;
+    /// <summary>Every request is accepted and never answered.</summary>
+    public bool NeverAnswer { get; set; }
     public int Gets;
     public List<string?> RangeHeaders { get; } = [];
     public string Endpoint { get; }
@@ -36,6 +40,7 @@ sealed class FakeHub : IDisposable
             HttpListenerContext ctx;
             try { ctx = await listener.GetContextAsync(); } catch { return; }
             var res = ctx.Response;
+            if (NeverAnswer) continue; // accepted, then silence
             if (!ctx.Request.Url!.AbsolutePath.EndsWith("/resolve/main/model.bin") && !ctx.Request.Url.AbsolutePath.Contains($"/resolve/{Commit}/"))
             {
                 res.StatusCode = 404; res.Close(); continue;
@@ -52,6 +57,13 @@ sealed class FakeHub : IDisposable
             res.ContentLength64 = Content.Length - start;
             try
             {
+                if (n == 1 && StallFirstTransferAfter >= 0)
+                {
+                    await res.OutputStream.WriteAsync(Content.AsMemory((int)start, StallFirstTransferAfter));
+                    await res.OutputStream.FlushAsync();
+                    _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => res.Abort());
+                    continue;
+                }
                 if (n == 1 && CutFirstTransfersAfter >= 0)
                 {
                     await res.OutputStream.WriteAsync(Content.AsMemory((int)start, CutFirstTransfersAfter));
@@ -152,5 +164,33 @@ public class ModelStoreTests : IDisposable
         var lookup = await store.ResolveOrDownloadAsync("org/tiny", "model.bin");
         Assert.False(lookup.Found);
         Assert.NotNull(lookup.Error);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_times_out_naming_the_url()
+    {
+        using var hub = new FakeHub { NeverAnswer = true };
+        using var client = new HubClient(hub.Endpoint, token: "", readTimeout: TimeSpan.FromSeconds(1), maxAttempts: 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => client.GetMetadataAsync("org/tiny", "model.bin"));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains($"{hub.Endpoint}/org/tiny/resolve/main/model.bin", e.Message);
+        Assert.Contains("did not answer within 1 s", e.Message);
+    }
+
+    [Fact]
+    public async Task A_download_that_stalls_mid_body_is_resumed_from_where_it_stopped()
+    {
+        using var hub = new FakeHub { StallFirstTransferAfter = 50_000 };
+        using var client = new HubClient(hub.Endpoint, token: "", readTimeout: TimeSpan.FromSeconds(1), maxAttempts: 2);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var path = await client.DownloadToCacheAsync(Cache, "org/tiny", "model.bin");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Equal(hub.Content, await File.ReadAllBytesAsync(path));
+        Assert.Equal([null, "bytes=50000-"], hub.RangeHeaders);
     }
 }
