@@ -74,6 +74,7 @@ public sealed class SafeTensorsFile : IDisposable
             long dataStart = 8 + (long)n;
             long dataLength = length - dataStart;
 
+            if (FirstInvalidUtf8(json) is { } bad) throw Bad("header is not valid UTF-8", 8 + bad);
             JsonDocument doc;
             try { doc = JsonDocument.Parse(json); }
             catch (JsonException e) { throw Bad($"header is not valid JSON: {e.Message}", 8 + (e.BytePositionInLine ?? 0)); }
@@ -82,8 +83,13 @@ public sealed class SafeTensorsFile : IDisposable
 
             var tensors = new List<SafeTensorInfo>();
             var metadata = new Dictionary<string, string>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            // Where a tensor's entry starts in the file: the first occurrence of its quoted name in the header.
+            long At(string name) =>
+                8 + Math.Max(0, json.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(name))));
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
+                if (!names.Add(prop.Name)) throw Bad($"tensor '{prop.Name}' appears twice in the header", At(prop.Name));
                 if (prop.Name == "__metadata__")
                 {
                     if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad("__metadata__ is not an object", 8);
@@ -92,24 +98,29 @@ public sealed class SafeTensorsFile : IDisposable
                     continue;
                 }
                 var e = prop.Value;
-                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("dtype", out var dt) || !e.TryGetProperty("shape", out var sh) || !e.TryGetProperty("data_offsets", out var off))
-                    throw Bad($"tensor '{prop.Name}' lacks dtype, shape or data_offsets", 8);
-                string dtype = dt.GetString() ?? "";
-                int size = ElementSize(dtype) ?? throw Bad($"tensor '{prop.Name}' has unknown dtype '{dtype}'", 8);
-                if (sh.ValueKind != JsonValueKind.Array || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
-                    throw Bad($"tensor '{prop.Name}': shape must be an array and data_offsets a [begin, end] pair", 8);
+                var at = At(prop.Name);
+                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("dtype", out var dt)
+                    || !e.TryGetProperty("shape", out var sh) || !e.TryGetProperty("data_offsets", out var off))
+                    throw Bad($"tensor '{prop.Name}' lacks dtype, shape or data_offsets", at);
+                if (dt.ValueKind != JsonValueKind.String) throw Bad($"tensor '{prop.Name}' has a dtype that is not a string: {dt}", at);
+                string dtype = dt.GetString()!;
+                int size = ElementSize(dtype) ?? throw Bad($"tensor '{prop.Name}' has unknown dtype '{dtype}'", at);
+                if (sh.ValueKind != JsonValueKind.Array || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
+                    || off.EnumerateArray().Any(o => o.ValueKind != JsonValueKind.Number))
+                    throw Bad($"tensor '{prop.Name}': shape must be an array and data_offsets a [begin, end] pair of numbers", at);
                 var shape = new long[sh.GetArrayLength()];
                 long elements = 1;
                 int d = 0;
                 foreach (var dim in sh.EnumerateArray())
                 {
-                    if (!dim.TryGetInt64(out long v) || v < 0) throw Bad($"tensor '{prop.Name}' has an invalid dimension {dim}", 8);
+                    if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out long v) || v < 0)
+                        throw Bad($"tensor '{prop.Name}' has an invalid dimension {dim}", at);
                     shape[d++] = v;
-                    if (v != 0 && elements > long.MaxValue / v) throw Bad($"tensor '{prop.Name}' element count overflows", 8);
+                    if (v != 0 && elements > long.MaxValue / v) throw Bad($"tensor '{prop.Name}' element count overflows", at);
                     elements *= v;
                 }
                 if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
-                    throw Bad($"tensor '{prop.Name}' has invalid data_offsets {off}", 8);
+                    throw Bad($"tensor '{prop.Name}' has invalid data_offsets {off}", at);
                 if (end > dataLength)
                     throw Bad($"tensor '{prop.Name}' data [{begin}, {end}) runs past the {dataLength}-byte data section", dataStart + begin);
                 if (elements > long.MaxValue / size || elements * size != end - begin)
@@ -126,6 +137,20 @@ public sealed class SafeTensorsFile : IDisposable
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    static long? FirstInvalidUtf8(byte[] bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return null;
+        try
+        {
+            _ = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(bytes);
+            return 0;
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            return Math.Max(0, e.Index);
         }
     }
 

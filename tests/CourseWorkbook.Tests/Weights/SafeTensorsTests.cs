@@ -86,4 +86,36 @@ public class SafeTensorsTests
         AssertRejected(Make("""{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}""", 16), "overflows");
         AssertRejected(Make("not json", 0), "not valid JSON");
     }
+
+    [Theory]
+    [InlineData("""{"w":{"dtype":5,"shape":[2,2],"data_offsets":[0,16]}}""", "dtype that is not a string", 9)]
+    [InlineData("""{"w":{"dtype":"F32","shape":["2",2],"data_offsets":[0,16]}}""", "invalid dimension", 9)]
+    [InlineData("""{"w":{"dtype":"F32","shape":[2,2],"data_offsets":["0",16]}}""", "pair of numbers", 9)]
+    [InlineData("""{"w":{"dtype":"F32","shape":[2,2],"data_offsets":"0-16"}}""", "pair of numbers", 9)]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", "'a' appears twice", 9)]
+    public void Malformed_entries_are_refused_naming_the_file_the_tensor_and_its_offset(string json, string part, long offset)
+    {
+        var path = TempPath();
+        File.WriteAllBytes(path, Make(json, 16));
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Open(path).Dispose());
+            Assert.StartsWith(path + ":", e.Message);
+            Assert.Contains(part, e.Message);
+            Assert.EndsWith($"(byte offset {offset})", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_header_that_is_not_UTF8_is_refused_at_the_bad_byte()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}""");
+        json[3] = 0xFF; // inside the tensor's name
+        var bytes = new byte[8 + json.Length + 16];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+
+        AssertRejected(bytes, "not valid UTF-8 (byte offset 11)");
+    }
 }
