@@ -182,6 +182,10 @@ public sealed class GgufFile : IDisposable
         return r.Utf8((long)len, what);
     }
 
+    /// <summary>Longest metadata array read (2^24 items): real files hold vocabularies and merges of at most a few
+    /// hundred thousand, so a larger count is a damaged or hostile file, refused before anything is allocated.</summary>
+    public const long MaxArrayLength = 1 << 24;
+
     static int MinBytes(GgufValueType t) => t switch
     {
         GgufValueType.UInt8 or GgufValueType.Int8 or GgufValueType.Bool => 1,
@@ -219,6 +223,9 @@ public sealed class GgufFile : IDisposable
                 if (!Enum.IsDefined(et)) throw r.Error($"'{key}': unknown array element type {(uint)et}", elemAt);
                 long countAt = r.Position;
                 long n = r.Count(r.U64($"array length of '{key}'"), MinBytes(et), $"array '{key}'", countAt);
+                if (n > MaxArrayLength)
+                    throw r.Error($"array '{key}' claims {n} items; a metadata array holds at most {MaxArrayLength} "
+                        + "(the largest tokenizer vocabularies hold a few hundred thousand)", countAt);
                 return (ReadArray(r, et, n, key, depth), et);
             default:
                 throw r.Error($"'{key}': unknown metadata value type {(uint)type}", typeAt);

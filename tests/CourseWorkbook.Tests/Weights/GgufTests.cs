@@ -159,6 +159,23 @@ public class GgufTests
     }
 
     [Fact]
+    public void An_array_longer_than_any_real_vocabulary_is_refused_even_when_the_file_holds_it()
+    {
+        long n = GgufFile.MaxArrayLength + 1;
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(GgufFile.Magic); w.Write(3u); w.Write(0UL); w.Write(1UL);
+            var key = Encoding.UTF8.GetBytes("big");
+            w.Write((ulong)key.Length); w.Write(key);
+            w.Write(9u); w.Write(0u); w.Write((ulong)n); // an array of n uint8, all present
+            w.Write(new byte[n]);
+        }
+
+        AssertRejected(ms.ToArray(), $"array 'big' claims {n} items; a metadata array holds at most {GgufFile.MaxArrayLength}");
+    }
+
+    [Fact]
     public void Bad_magic_version_dimensions_and_types_are_rejected()
     {
         var bytes = Valid(); bytes[0] = (byte)'X';
