@@ -206,6 +206,8 @@ public sealed class VectorStore
         }
     }
 
+    const int MinRecordBytes = 1 + 4 + 1 + 1 + 1 + 16; // id, day, section, source, text, hash
+
     /// <summary>Reads a saved store; any damage raises <see cref="VectorStoreFormatException"/> with the byte offset.</summary>
     public static VectorStore Load(string path)
     {
@@ -231,7 +233,10 @@ public sealed class VectorStore
             at = reader.BaseStream.Position;
             var dims = reader.ReadInt32();
             var count = reader.ReadInt32();
-            if (dims < 0 || dims > 1 << 16 || count < 0 || (long)count * dims * 4 > bytes.Length)
+            // A record holds at least its five length-prefixed or fixed fields (24 bytes) and its vector, so the count is
+            // checked against the bytes that remain before anything is allocated.
+            if (dims < 0 || dims > 1 << 16 || count < 0 || (dims == 0 && count > 0)
+                || (long)count * (MinRecordBytes + 4L * dims) > bytes.Length - reader.BaseStream.Position)
                 throw Fail($"implausible header ({count} vectors of {dims} dimensions in {bytes.Length} bytes)");
             var store = new VectorStore(embedderId, dims, path)
             {

@@ -169,6 +169,37 @@ public class VectorStoreTests
         Assert.Equal(0, e.Offset);
     }
 
+    [Theory]
+    [InlineData(0, 1 << 30)]      // zero-width vectors: the old check let any count through to the allocation
+    [InlineData(4, 100_000_000)]  // more records than the file could hold
+    [InlineData(-1, 1)]
+    public async Task A_header_that_claims_more_than_the_file_holds_fails_before_allocating(int dims, int count)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("s.cwvs");
+        var embedder = new CountingEmbedder();
+        var store = VectorStore.Create(embedder, path);
+        await store.IndexAsync(Corpus, embedder);
+        store.Save();
+        var bytes = File.ReadAllBytes(path);
+        // The header: magic, version (int32), embedder id (length-prefixed string), dims, count.
+        var idLength = bytes[12];
+        var dimsAt = 12 + 1 + idLength;
+        BitConverter.TryWriteBytes(bytes.AsSpan(dimsAt), dims);
+        BitConverter.TryWriteBytes(bytes.AsSpan(dimsAt + 4), count);
+        File.WriteAllBytes(path, bytes);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<VectorStoreFormatException>(() => VectorStore.Load(path));
+
+        Assert.Contains("implausible header", e.Message);
+        Assert.Equal(12 + 1 + idLength, e.Offset);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 10_000_000, "nothing large was allocated");
+        var warnings = new List<string>();
+        Assert.Equal(0, VectorStore.Open(path, "test/counting", warnings.Add).Count);
+        Assert.Contains("Rebuilding", Assert.Single(warnings));
+    }
+
     [Fact]
     public async Task Open_rebuilds_a_corrupt_store_with_a_warning()
     {
