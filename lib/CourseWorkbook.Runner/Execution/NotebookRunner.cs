@@ -24,6 +24,10 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
     /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes on).</summary>
     public const int MaxStreamCharsPerCell = 1_000_000;
 
+    /// <summary>Characters kept of one displayed value in one mime type; a larger one is replaced by a note, so that a
+    /// cell returning a huge string cannot make a huge .ipynb.</summary>
+    public const int MaxDataChars = 5_000_000;
+
     /// <summary>The code of the trivial cell timed after a notebook.</summary>
     public const string TrivialCell = "0";
 
@@ -132,7 +136,9 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
                 {
                     if (kernel.HasExited) return Died(cell, wall);
                     kernel.Kill();
-                    cell.Error = $"timed out after {Seconds(timeout.TotalSeconds)} s";
+                    cell.Error = $"timed out after {Seconds(timeout.TotalSeconds)} s" + (Restoring(cell)
+                        ? " while restoring NuGet packages (#r \"nuget:\"): a package source did not answer"
+                        : "");
                     cell.Outputs.Add(new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
                     Finish(cell, CellStatus.Timeout, wall);
                     return false;
@@ -161,6 +167,11 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
                 }
             }
         }
+
+        // The kernel shows "Installing Packages" while it restores a cell's #r "nuget:" lines, "Installed" once done.
+        static bool Restoring(CellRecord cell) =>
+            cell.Outputs.OfType<DataOutput>().LastOrDefault(d => d.Data.Values.Any(v => v.Contains("Packages</strong>")))
+                ?.Data.Values.Any(v => v.Contains("Installing Packages")) == true;
 
         /// <summary>Times <paramref name="count"/> trivial cells (not part of the notebook), in milliseconds.</summary>
         public async Task<List<double>> TimeTrivialCellsAsync(int count, CancellationToken cancel)
@@ -223,6 +234,7 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         {
             cell.Outputs.Add(output);
             Collect(output.Data);
+            output.Data = Capped(output.Data);
         }
 
         // The kernel (1.0.712001) announces a display under one valueId and sends its updates under another, so an
@@ -248,8 +260,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
                 displaysById[id] = output;
             }
 
-            output.Data = data;
             Collect(data);
+            output.Data = Capped(data);
         }
 
         // Published results and declared parameters travel as displays of the workbook's mime types.
@@ -304,6 +316,19 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
 
         cell.Error = $"{name}: {value}";
         cell.Outputs.Add(new ErrorOutput(name, value, lines));
+    }
+
+    /// <summary>The mime bundle with every value over <see cref="MaxDataChars"/> replaced by a plain-text note.</summary>
+    internal static IReadOnlyDictionary<string, string> Capped(IReadOnlyDictionary<string, string> data)
+    {
+        if (data.Values.All(v => v.Length <= MaxDataChars)) return data;
+        var big = data.Where(p => p.Value.Length > MaxDataChars).ToList();
+        var kept = data.Where(p => p.Value.Length <= MaxDataChars && p.Key != "text/plain")
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var note = string.Join("; ", big.Select(p => $"{p.Key}: {p.Value.Length:N0} characters"));
+        var plain = data.TryGetValue("text/plain", out var text) && text.Length <= MaxDataChars ? text + "\n" : "";
+        kept["text/plain"] = $"{plain}[output cut: more than the {MaxDataChars:N0} characters kept per value ({note})]";
+        return kept;
     }
 
     internal static void ReadResults(NotebookRecord notebook, string json)

@@ -93,6 +93,15 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
     }
 
     [Fact]
+    public void A_huge_value_is_replaced_by_a_note_and_the_ipynb_stays_small()
+    {
+        var output = Assert.Single(_run.Outputs("features", 13));
+
+        Assert.Contains("[output cut: more than the 5,000,000 characters kept per value", Data(output, "text/plain"));
+        Assert.True(new FileInfo(Path.Combine(_run.OutDirectory, "features.ipynb")).Length < 1_000_000);
+    }
+
+    [Fact]
     public void Cells_run_in_the_notebook_folder_as_in_VS_Code()
     {
         Assert.Equal(Path.GetFullPath(_run.Folder), Data(Assert.Single(_run.Outputs("features", 11)), "text/plain"));
@@ -107,7 +116,7 @@ public class FeaturesTests(FeaturesRun run) : IClassFixture<FeaturesRun>
         Assert.Equal(["# What the kernel does with a notebook's cells, as the runner records it"],
             cells[0].GetProperty("source").EnumerateArray().Select(s => s.GetString()));
         var counts = cells.Where(c => c.GetProperty("cell_type").GetString() == "code").Select(c => c.GetProperty("execution_count").GetInt32());
-        Assert.Equal(Enumerable.Range(1, 11), counts);
+        Assert.Equal(Enumerable.Range(1, 12), counts);
     }
 
     [Fact]

@@ -37,6 +37,21 @@ public class NotebookRunnerTests
 
 public class KernelMessagesTests
 {
+    [Fact]
+    public void Values_over_the_cap_are_replaced_by_a_note_and_the_rest_kept()
+    {
+        var big = new string('x', NotebookRunner.MaxDataChars + 1);
+        var data = new Dictionary<string, string> { ["text/html"] = big, ["text/plain"] = "short", ["image/svg+xml"] = "<svg/>" };
+
+        var capped = NotebookRunner.Capped(data);
+
+        Assert.Equal(["image/svg+xml", "text/plain"], capped.Keys.Order());
+        Assert.StartsWith("short\n[output cut:", capped["text/plain"]);
+        Assert.Contains($"text/html: {big.Length:N0} characters", capped["text/plain"]);
+        var small = data.Where(p => p.Key != "text/html").ToDictionary();
+        Assert.Same(small, NotebookRunner.Capped(small));
+    }
+
     private static CellRecord CodeCell() => new(1, new DibCell("csharp", "x", 1));
 
     [Fact]
