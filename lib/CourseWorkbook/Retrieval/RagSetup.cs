@@ -46,12 +46,49 @@ public static class RagSetup
         settings ??= new();
         var status = await Ollama.ProbeAsync(settings, cancellationToken).ConfigureAwait(false);
         log(status.Message);
-        IEmbeddingGenerator<string, Embedding<float>> embedder = status.CanEmbed
-            ? Ollama.CreateEmbeddingGenerator(settings)
-            : LsaEmbedder.Fit(corpus.Select(d => d.Text), lsa);
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null;
+        if (status.CanEmbed)
+        {
+            var ollama = Ollama.CreateEmbeddingGenerator(settings);
+            if (await CheckEmbedderAsync(ollama, settings, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                log($"{problem}: using the offline embedder.");
+                ollama.Dispose();
+            }
+            else embedder = ollama;
+        }
+        embedder ??= LsaEmbedder.Fit(corpus.Select(d => d.Text), lsa);
         IChatClient chat = status.CanChat
             ? new FallbackChatClient(Ollama.CreateChatClient(settings), new ExtractiveChatClient(), log)
             : new ExtractiveChatClient();
         return new RagBackends(status, embedder, chat);
+    }
+
+    /// <summary>Embeds one sentence within <see cref="OllamaSettings.EmbeddingCheckTimeout"/>: null when a usable vector
+    /// (finite, not all zero) came back, else why not. A server that lists the model but cannot embed (hung, broken,
+    /// answering garbage) is caught here, before the notebook's cells wait on it.</summary>
+    public static async Task<string?> CheckEmbedderAsync(IEmbeddingGenerator<string, Embedding<float>> embedder,
+        OllamaSettings settings, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(settings.EmbeddingCheckTimeout);
+        var where = $"Ollama at {settings.Host} ({settings.EmbeddingModel})";
+        try
+        {
+            var vector = (await embedder.GenerateVectorAsync("Un essai.", cancellationToken: limit.Token)
+                .ConfigureAwait(false)).ToArray();
+            if (vector.Length == 0) return $"{where} returned an empty embedding";
+            if (vector.Any(x => !float.IsFinite(x))) return $"{where} returned an embedding with NaN or infinite values";
+            if (vector.All(x => x == 0)) return $"{where} returned an all-zero embedding";
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"{where} did not embed a test sentence within {settings.EmbeddingCheckTimeout.TotalSeconds:0.#} s";
+        }
+        catch (OllamaUnavailableException e)
+        {
+            return e.Message;
+        }
     }
 }

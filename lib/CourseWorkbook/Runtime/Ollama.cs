@@ -28,6 +28,10 @@ public sealed record OllamaSettings
     /// <summary>Longest wait for a whole request, or for the first bytes of a stream (the first call loads the model).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Longest wait for the trial embedding that checks the embedding model works before a notebook relies on
+    /// it (the first call loads the model).</summary>
+    public TimeSpan EmbeddingCheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Longest silence allowed between two pieces of a streamed answer.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

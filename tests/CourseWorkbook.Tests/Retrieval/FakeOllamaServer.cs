@@ -7,6 +7,8 @@ using System.Text.Json.Nodes;
 namespace CourseWorkbook.Tests.Retrieval;
 
 /// <summary>How the fake server answers POST /api/chat.</summary>
+public enum EmbedBehaviour { Normal, Hangs, Zeros }
+
 public enum ChatBehaviour
 {
     /// <summary>Streams the answer in pieces, then a done line.</summary>
@@ -55,6 +57,9 @@ internal sealed class FakeOllamaServer : IAsyncDisposable
 
     public string Host { get; }
     public ChatBehaviour Chat { get; set; }
+
+    /// <summary>What /api/embed does: answer, never answer, or answer all-zero vectors.</summary>
+    public EmbedBehaviour Embedding { get; set; }
     public int EmbedTexts => embedTexts;
     public int ChatRequests => chatRequests;
     public bool? LastChatWasStreamed { get; private set; }
@@ -109,11 +114,15 @@ internal sealed class FakeOllamaServer : IAsyncDisposable
                     var tags = new JsonObject { ["models"] = new JsonArray(models.Select(m => (JsonNode)new JsonObject { ["name"] = m, ["model"] = m }).ToArray()) };
                     await WriteJson(stream, tags.ToJsonString());
                     break;
+                case ("POST", "/api/embed") when Embedding == EmbedBehaviour.Hangs:
+                    await Task.Delay(Timeout.Infinite, stop.Token);
+                    return;
                 case ("POST", "/api/embed"):
                     var request = JsonNode.Parse(body)!;
                     var inputs = request["input"] is JsonArray a ? a.Select(x => x!.GetValue<string>()).ToList() : [request["input"]!.GetValue<string>()];
                     Interlocked.Add(ref embedTexts, inputs.Count);
-                    var embeddings = new JsonArray(inputs.Select(t => (JsonNode)new JsonArray(Embed(t).Select(x => (JsonNode)x).ToArray())).ToArray());
+                    var embeddings = new JsonArray(inputs.Select(t => (JsonNode)new JsonArray(Embed(t)
+                        .Select(x => (JsonNode)(Embedding == EmbedBehaviour.Zeros ? 0f : x)).ToArray())).ToArray());
                     await WriteJson(stream, new JsonObject { ["model"] = request["model"]!.GetValue<string>(), ["embeddings"] = embeddings }.ToJsonString());
                     break;
                 case ("POST", "/api/chat"):

@@ -196,6 +196,30 @@ public class OllamaTests
         Assert.Equal(backends.Ollama.Message, Assert.Single(log));
     }
 
+    [Theory]
+    [InlineData(EmbedBehaviour.Hangs, "did not embed a test sentence within 1 s")]
+    [InlineData(EmbedBehaviour.Zeros, "returned an all-zero embedding")]
+    public async Task Setup_falls_back_to_the_offline_embedder_when_ollama_lists_the_model_but_cannot_embed(
+        EmbedBehaviour behaviour, string reason)
+    {
+        await using var server = new FakeOllamaServer { Embedding = behaviour };
+        var corpus = new[] { new Document("h1", "Crue de la Vilaine à Rennes", new DateOnly(2024, 1, 9)), new Document("h2", "L'OM bat Lens") };
+        var log = new List<string>();
+        // A generous probe: on a loaded machine a 1 s probe can miss the fake server, which is not what this tests.
+        var settings = Settings(server.Host) with
+        {
+            ProbeTimeout = TimeSpan.FromSeconds(10), EmbeddingCheckTimeout = TimeSpan.FromSeconds(1),
+        };
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var backends = await Bounded(RagSetup.ConnectAsync(corpus, settings, log: log.Add));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.IsType<LsaEmbedder>(backends.Embedder);
+        Assert.IsType<FallbackChatClient>(backends.Chat); // answers still come from Ollama
+        Assert.True(log.Any(l => l.Contains(reason) && l.EndsWith("using the offline embedder.")), string.Join("\n", log));
+    }
+
     [Fact]
     public async Task Setup_falls_back_to_offline_defaults_when_ollama_is_absent()
     {
@@ -230,7 +254,7 @@ public class OllamaTests
         Assert.Equal("h1", Assert.Single(answer.Passages).Document.Id);
         Assert.Equal(FakeOllamaServer.Answer, answer.Answer);
         Assert.Equal("qwen2.5", answer.AnsweredBy);
-        Assert.Equal(3, server.EmbedTexts); // two documents, one question
+        Assert.Equal(4, server.EmbedTexts); // the setup's trial sentence, two documents, one question
     }
 
     [Theory]
