@@ -139,7 +139,7 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>LayerNorm(Dropout(dense(h)) + residual); dropout (hidden_dropout_prob) only in training mode.</summary>
     public override Tensor forward(Tensor h, Tensor residual) =>
-        Residual.PostNorm(residual, LayerNorm.call, _ => nn.functional.dropout(dense.call(h), dropout, training));
+        LayerNorm.call(residual + nn.functional.dropout(dense.call(h), dropout, training));
 }
 
 /// <summary>BERT's attention block: self-attention then its output projection with residual and LayerNorm.</summary>

@@ -175,15 +175,27 @@ public class BlockTests
     }
 
     [Fact]
-    public void Pre_norm_and_post_norm_blocks_place_the_norm_around_the_residual()
+    public void Pre_norm_keeps_the_residual_stream_and_post_norm_normalises_it()
     {
-        var x = T([1f, 2f, 3f], 1, 3);
-        Func<Tensor, Tensor> norm = t => t * 10, f = t => t + 1;
-        Assert.Equal([12f, 23f, 34f], Values(Residual.PreNorm(x, norm, f)));
-        Assert.Equal([30f, 50f, 70f], Values(Residual.PostNorm(x, norm, f)));
-        using var block = new TransformerBlock(new LayerNorm(8), new MultiHeadAttention(8, 2), new LayerNorm(8), new GeluMlp(8, 32), NormPlacement.Post);
-        var y = block.call(torch.randn(1, 4, 8));
-        Assert.True(y.mean(new long[] { -1 }).abs().max().item<float>() < 1e-5); // post-norm output is normalised
+        TransformerBlock Block(NormPlacement placement)
+        {
+            var block = new TransformerBlock(new LayerNorm(8), new MultiHeadAttention(8, 2), new LayerNorm(8),
+                new GeluMlp(8, 32), placement);
+            using var _ = torch.no_grad();
+            foreach (var (name, p) in block.named_parameters())
+                if (!name.StartsWith("ln_", StringComparison.Ordinal)) p.zero_(); // both sublayers now output 0
+            return block;
+        }
+
+        var x = torch.randn(1, 4, 8) * 3 + 1;
+        using var pre = Block(NormPlacement.Pre);
+        using var post = Block(NormPlacement.Post);
+
+        Assert.True(pre.call(x).allclose(x)); // x + 0 + 0: the residual stream passes unchanged
+        var y = post.call(x);                   // LN₂(LN₁(x + 0) + 0): normalised
+        Assert.True(y.mean([-1]).abs().max().item<float>() < 1e-5);
+        Assert.True((y.std([-1], unbiased: false) - 1).abs().max().item<float>() < 1e-3);
+        Assert.False(y.allclose(x));
     }
 
     [Fact]

@@ -12,20 +12,6 @@ public enum NormPlacement
     Post,
 }
 
-/// <summary>The residual sublayer connection in both placements.</summary>
-public static class Residual
-{
-    /// <summary>Pre-norm: x + sublayer(norm(x)).</summary>
-    public static Tensor PreNorm(Tensor x, Func<Tensor, Tensor> norm, Func<Tensor, Tensor> sublayer) => x + sublayer(norm(x));
-
-    /// <summary>Post-norm: norm(x + sublayer(x)).</summary>
-    public static Tensor PostNorm(Tensor x, Func<Tensor, Tensor> norm, Func<Tensor, Tensor> sublayer) => norm(x + sublayer(x));
-
-    /// <summary>The connection for <paramref name="placement"/>.</summary>
-    public static Tensor Apply(NormPlacement placement, Tensor x, Func<Tensor, Tensor> norm, Func<Tensor, Tensor> sublayer) =>
-        placement == NormPlacement.Pre ? PreNorm(x, norm, sublayer) : PostNorm(x, norm, sublayer);
-}
-
 /// <summary>A transformer block: an attention sublayer then an MLP sublayer, each wrapped in a residual connection with
 /// a norm before (pre-norm) or after (post-norm). Named as nanoGPT/GPT-2 name it: ln_1, attn, ln_2, mlp.</summary>
 public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
@@ -58,10 +44,17 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x) => Forward(x, AttentionInputs.None);
 
-    /// <summary>h = x + Attn(LN₁(x)); y = h + MLP(LN₂(h)) (pre-norm), or the post-norm equivalent.</summary>
+    /// <summary>Pre-norm (GPT-2): h = x + Attn(LN₁(x)), y = h + MLP(LN₂(h)). Post-norm (the original transformer):
+    /// h = LN₁(x + Attn(x)), y = LN₂(h + MLP(h)).</summary>
     public Tensor Forward(Tensor x, AttentionInputs inputs)
     {
-        var h = Residual.Apply(Placement, x, ln_1.call, a => Attention.Attend(a, inputs));
-        return Residual.Apply(Placement, h, ln_2.call, mlp.call);
+        if (Placement == NormPlacement.Pre)
+        {
+            var h = x + Attention.Attend(ln_1.call(x), inputs);
+            return h + mlp.call(ln_2.call(h));
+        }
+
+        var post = ln_1.call(x + Attention.Attend(x, inputs));
+        return ln_2.call(post + mlp.call(post));
     }
 }
