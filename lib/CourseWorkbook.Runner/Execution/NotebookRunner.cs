@@ -7,7 +7,8 @@ using CourseWorkbook.Runner.Output;
 namespace CourseWorkbook.Runner.Execution;
 
 /// <summary>How long the runner waits, and what it passes to each notebook's kernel.</summary>
-/// <param name="CellTimeout">Longest a cell may run; past it the kernel is ended (it cannot stop a synchronous loop).</param>
+/// <param name="CellTimeout">Longest a cell may run; past it the kernel is ended (it cannot stop a synchronous
+/// loop).</param>
 /// <param name="KernelTimeout">Longest wait for a new kernel to report ready.</param>
 /// <param name="Parameters">The --set overrides, passed as COURSEWORKBOOK_PARAM_* environment variables.</param>
 /// <param name="TrivialCells">Trivial cells timed after a passing notebook, to report the per-cell overhead.</param>
@@ -21,7 +22,8 @@ public sealed record RunSettings(
 /// </summary>
 public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWriter progress)
 {
-    /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes on).</summary>
+    /// <summary>Console text kept per cell in the .ipynb; beyond it the text is cut with a note (the run goes
+    /// on).</summary>
     public const int MaxStreamCharsPerCell = 1_000_000;
 
     /// <summary>Characters kept of one displayed value in one mime type; a larger one is replaced by a note, so that a
@@ -34,7 +36,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
     static readonly TimeSpan ProgressEchoInterval = TimeSpan.FromSeconds(3);
 
     /// <summary>Runs the notebook; <paramref name="outputDirectory"/> is the folder for its artifacts.
-    /// Throws <see cref="OperationCanceledException"/> (after ending the kernel) when <paramref name="cancel"/> fires.</summary>
+    /// Throws <see cref="OperationCanceledException"/> (after ending the kernel) when <paramref name="cancel"/>
+    /// fires.</summary>
     public async Task RunAsync(NotebookRecord notebook, string outputDirectory, CancellationToken cancel)
     {
         var total = Stopwatch.StartNew();
@@ -50,7 +53,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         }
 
         foreach (var name in settings.Parameters.Keys.Where(n => !notebook.DeclaredParameters.ContainsKey(n)))
-            notebook.Warnings.Add($"--set {name} was given but {notebook.Name} never declared a parameter of that name");
+            notebook.Warnings.Add(
+                $"--set {name} was given but {notebook.Name} never declared a parameter of that name");
     }
 
     async Task RunCellsAsync(NotebookRecord notebook, string outputDirectory, CancellationToken cancel)
@@ -58,7 +62,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         var folder = Path.GetDirectoryName(Path.GetFullPath(notebook.Path))!;
         Directory.CreateDirectory(outputDirectory);
         var start = tool.StartInfo(folder);
-        foreach (var (name, value) in settings.Parameters) start.Environment[WorkbookContract.ParameterVariable(name)] = value;
+        foreach (var (name, value) in settings.Parameters)
+            start.Environment[WorkbookContract.ParameterVariable(name)] = value;
         start.Environment[WorkbookContract.OutputDirectoryVariable] = Path.GetFullPath(outputDirectory);
         start.Environment[WorkbookContract.NotebookVariable] = Path.GetFullPath(notebook.Path);
 
@@ -68,7 +73,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         {
             kernel = KernelProcess.Start(start);
         }
-        catch (Exception e) when (e is KernelException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (Exception e)
+            when (e is KernelException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             FailBeforeCells(notebook, "KernelStartFailed", $"the kernel could not be started: {e.Message}");
             return;
@@ -139,7 +145,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
                     cell.Error = $"timed out after {Seconds(timeout.TotalSeconds)} s" + (Restoring(cell)
                         ? " while restoring NuGet packages (#r \"nuget:\"): a package source did not answer"
                         : "");
-                    cell.Outputs.Add(new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
+                    cell.Outputs.Add(
+                        new ErrorOutput("TimeoutException", cell.Error, [$"TimeoutException: {cell.Error}"]));
                     Finish(cell, CellStatus.Timeout, wall);
                     return false;
                 }
@@ -170,7 +177,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
 
         // The kernel shows "Installing Packages" while it restores a cell's #r "nuget:" lines, "Installed" once done.
         static bool Restoring(CellRecord cell) =>
-            cell.Outputs.OfType<DataOutput>().LastOrDefault(d => d.Data.Values.Any(v => v.Contains("Packages</strong>")))
+            cell.Outputs.OfType<DataOutput>()
+                .LastOrDefault(d => d.Data.Values.Any(v => v.Contains("Packages</strong>")))
                 ?.Data.Values.Any(v => v.Contains("Installing Packages")) == true;
 
         /// <summary>Times <paramref name="count"/> trivial cells (not part of the notebook), in milliseconds.</summary>
@@ -268,12 +276,14 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         void Collect(IReadOnlyDictionary<string, string> data)
         {
             if (data.TryGetValue(WorkbookContract.ResultsMimeType, out var results)) ReadResults(notebook, results);
-            if (data.TryGetValue(WorkbookContract.ParametersMimeType, out var parameters)) ReadParameters(notebook, parameters);
+            if (data.TryGetValue(WorkbookContract.ParametersMimeType, out var parameters))
+                ReadParameters(notebook, parameters);
         }
 
         bool Died(CellRecord cell, Stopwatch wall)
         {
-            var message = WithTail($"the kernel process exited with code {kernel.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} during this cell", kernel);
+            var code = kernel.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
+            var message = WithTail($"the kernel process exited with code {code} during this cell", kernel);
             cell.Error = $"KernelExited: {message}";
             cell.Outputs.Add(new ErrorOutput("KernelExited", message, cell.Error.Split('\n')));
             Finish(cell, CellStatus.Failed, wall);
@@ -289,7 +299,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
     }
 
     /// <summary>Turns the kernel's failure message into the cell's error: the exception's type and message (or the
-    /// compiler's error), the line within the cell when the compiler names one, and the full text as traceback.</summary>
+    /// compiler's error), the line within the cell when the compiler names one, and the full text as
+    /// traceback.</summary>
     internal static void Fail(CellRecord cell, string message)
     {
         var lines = message.Replace("\r", "").Split('\n');
@@ -318,7 +329,8 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         cell.Outputs.Add(new ErrorOutput(name, value, lines));
     }
 
-    /// <summary>The mime bundle with every value over <see cref="MaxDataChars"/> replaced by a plain-text note.</summary>
+    /// <summary>The mime bundle with every value over <see cref="MaxDataChars"/> replaced by a plain-text
+    /// note.</summary>
     internal static IReadOnlyDictionary<string, string> Capped(IReadOnlyDictionary<string, string> data)
     {
         if (data.Values.All(v => v.Length <= MaxDataChars)) return data;

@@ -27,7 +27,8 @@ public sealed record KernelEvent(string EventType, string? Token, JsonElement Ev
 
     /// <summary>Reads one line of the kernel's stdout. Lines that are not envelopes give null. Text that native code
     /// or a background task wrote to the raw stdout without a newline ends up glued in front of the next envelope:
-    /// the envelope is recovered from where it starts, and the text before it is returned as <paramref name="noise"/>.</summary>
+    /// the envelope is recovered from where it starts, and the text before it is returned as
+    /// <paramref name="noise"/>.</summary>
     public static KernelEvent? Parse(string line, out string? noise)
     {
         noise = null;

@@ -65,9 +65,11 @@ public sealed class KernelTool(string manifestRoot, string packageId, string ver
 
     /// <summary>True when the pinned version sits in the NuGet cache.</summary>
     public bool IsRestored =>
-        Directory.Exists(Path.Combine(PackagesFolder(), PackageId.ToLowerInvariant(), Version.ToLowerInvariant(), "tools"));
+        Directory.Exists(
+            Path.Combine(PackagesFolder(), PackageId.ToLowerInvariant(), Version.ToLowerInvariant(), "tools"));
 
-    /// <summary>Runs <c>dotnet tool restore</c> in the manifest's folder unless the tool is already in the cache.</summary>
+    /// <summary>Runs <c>dotnet tool restore</c> in the manifest's folder unless the tool is already in the
+    /// cache.</summary>
     public void EnsureRestored(TextWriter log)
     {
         if (IsRestored || Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 }) return;
@@ -85,12 +87,14 @@ public sealed class KernelTool(string manifestRoot, string packageId, string ver
         if (!process.WaitForExit(RestoreTimeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new KernelException($"dotnet tool restore did not finish within {RestoreTimeout.TotalMinutes:0} minutes");
+            throw new KernelException(
+                $"dotnet tool restore did not finish within {RestoreTimeout.TotalMinutes:0} minutes");
         }
 
         process.WaitForExit();
         if (process.ExitCode != 0)
-            throw new KernelException($"dotnet tool restore failed (exit code {process.ExitCode}):\n{stderr.Result}{stdout.Result}");
+            throw new KernelException(
+                $"dotnet tool restore failed (exit code {process.ExitCode}):\n{stderr.Result}{stdout.Result}");
     }
 
     /// <summary>setsid, where there is one: it starts the kernel as the leader of a new process group, so that the

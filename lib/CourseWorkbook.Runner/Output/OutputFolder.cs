@@ -1,6 +1,7 @@
 namespace CourseWorkbook.Runner.Output;
 
-/// <summary>The run's output folder, made ready before the first notebook: no stale file may pass for this run's.</summary>
+/// <summary>The run's output folder, made ready before the first notebook: no stale file may pass for this
+/// run's.</summary>
 public static class OutputFolder
 {
     /// <summary>Removes temp files that a killed run left (their writer is gone) and the executed notebooks of an

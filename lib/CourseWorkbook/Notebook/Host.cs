@@ -16,7 +16,8 @@ public enum HostKind { Console, DotNetInteractive }
 /// </summary>
 public static class Host
 {
-    /// <summary>Environment variables the headless runner sets for the kernel (a VS Code user may set them too).</summary>
+    /// <summary>Environment variables the headless runner sets for the kernel (a VS Code user may set them
+    /// too).</summary>
     public static class Variables
     {
         /// <summary>Prefix of a parameter override: COURSEWORKBOOK_PARAM_EPOCHS=3.</summary>
@@ -29,7 +30,8 @@ public static class Host
         public const string Notebook = "COURSEWORKBOOK_NOTEBOOK";
     }
 
-    /// <summary>Mime types of the workbook's own displays, read by the headless runner from the kernel's events.</summary>
+    /// <summary>Mime types of the workbook's own displays, read by the headless runner from the kernel's
+    /// events.</summary>
     public static class MimeTypes
     {
         /// <summary><c>{"results":[{"name":..., "value":..., "unit":...}]}</c>: numbers the lesson publishes.</summary>
@@ -50,7 +52,8 @@ public static class Host
     public static bool IsHeadlessRunner => NotebookPath is not null;
 
     /// <summary>The .dib being executed by the headless runner, when known.</summary>
-    public static string? NotebookPath => Environment.GetEnvironmentVariable(Variables.Notebook) is { Length: > 0 } p ? p : null;
+    public static string? NotebookPath =>
+        Environment.GetEnvironmentVariable(Variables.Notebook) is { Length: > 0 } p ? p : null;
 
     /// <summary>A folder for this notebook's artifacts (TensorBoard logs, saved charts): the runner's output folder
     /// for the notebook, else <c>runs/</c> under the current directory.</summary>
@@ -83,7 +86,8 @@ public static class Host
         return new DisplayHandle(v => Console.WriteLine(v?.ToDisplayString(mimeType) ?? "<null>"));
     }
 
-    /// <summary>The kernel command (the cell submission) being handled on this thread, or null outside a kernel.</summary>
+    /// <summary>The kernel command (the cell submission) being handled on this thread, or null outside a
+    /// kernel.</summary>
     internal static object? CurrentCommand()
     {
         if (KernelDisplay() is null || currentContext?.GetValue(null) is not { } context) return null;
@@ -96,7 +100,8 @@ public static class Host
         var interactive = AppDomain.CurrentDomain.GetAssemblies()
             .FirstOrDefault(a => a.GetName().Name == "Microsoft.DotNet.Interactive");
         var kernel = interactive?.GetType("Microsoft.DotNet.Interactive.Kernel");
-        kernelDisplay = kernel?.GetMethod("display", BindingFlags.Public | BindingFlags.Static, [typeof(object), typeof(string[])]);
+        kernelDisplay = kernel?.GetMethod("display", BindingFlags.Public | BindingFlags.Static,
+            [typeof(object), typeof(string[])]);
         currentContext = interactive?.GetType("Microsoft.DotNet.Interactive.KernelInvocationContext")
             ?.GetProperty("Current", BindingFlags.Public | BindingFlags.Static);
         kernelLookedUp = interactive is not null;

@@ -16,7 +16,8 @@ public static class Parameters
 
     /// <summary>The parameters declared so far with their effective values; displays as a table (and tells the
     /// headless runner which parameters exist, through <see cref="Host.MimeTypes.Parameters"/>).</summary>
-    public static ParameterSet Declared => new(new Dictionary<string, string>(declared, StringComparer.OrdinalIgnoreCase));
+    public static ParameterSet Declared =>
+        new(new Dictionary<string, string>(declared, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Declares a parameter and returns its value: the override when one is given, else the default.</summary>
     public static T Get<T>(string name, T defaultValue) where T : IParsable<T>
@@ -49,7 +50,8 @@ public static class Parameters
         return value;
     }
 
-    static string? Override(string name) => Environment.GetEnvironmentVariable(Host.Variables.ParameterPrefix + name.ToUpperInvariant());
+    static string? Override(string name) =>
+        Environment.GetEnvironmentVariable(Host.Variables.ParameterPrefix + name.ToUpperInvariant());
 }
 
 /// <summary>Parameter names and effective values, shown as a table.</summary>

@@ -80,5 +80,6 @@ public sealed record ProgressView(int Done, int Total, string Line)
 
     /// <summary>An HTML progress bar with the line next to it.</summary>
     public string ToHtml() =>
-        $"<div><progress value=\"{Done}\" max=\"{Total}\" style=\"width:300px\"></progress> <span>{WebUtility.HtmlEncode(Line)}</span></div>";
+        $"<div><progress value=\"{Done}\" max=\"{Total}\" style=\"width:300px\"></progress> "
+        + $"<span>{WebUtility.HtmlEncode(Line)}</span></div>";
 }

@@ -33,7 +33,8 @@ public static class Results
     static void PublishCore(string name, object value, string? unit)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsWhiteSpace))
-            throw new ArgumentException($"result name '{name}' must be a non-empty identifier without spaces", nameof(name));
+            throw new ArgumentException(
+                $"result name '{name}' must be a non-empty identifier without spaces", nameof(name));
         if (value is double d && !double.IsFinite(d))
             throw new ArgumentException($"result '{name}' is {d}; only finite numbers can be published", nameof(value));
         published[name] = value;
