@@ -7,14 +7,14 @@ public sealed class SharedModelFactAttribute : FactAttribute
 {
     public SharedModelFactAttribute(params string[] relativePaths)
     {
-        var missing = relativePaths.Where(p => ModelFiles.Find(p) is null).ToList();
+        var missing = relativePaths.Where(p => ModelStore.FindLocal(p) is null).ToList();
         if (missing.Count > 0)
-            Skip = $"needs {string.Join(", ", missing)} under the models folder (set {ModelFiles.EnvironmentVariable} or provide shared/models; {ModelFiles.SearchDescription})";
+            Skip = $"needs {string.Join(", ", missing)} under the models folder (set {ModelStore.LocalFolderVariable} or provide shared/models; {ModelStore.LocalFolderDescription})";
     }
 }
 
 static class SharedModels
 {
     public const string Stories = "stories260K/stories260K.gguf";
-    public static string Path(string relative) => ModelFiles.Find(relative) ?? throw new FileNotFoundException(relative);
+    public static string Path(string relative) => ModelStore.FindLocal(relative) ?? throw new FileNotFoundException(relative);
 }

@@ -48,8 +48,8 @@ if (dev)
 }
 var texts = WorkbookEncoders.TrainingTexts(paraphrases, topics);
 
-var fullVocab = ModelFiles.Find(Path.Combine("all-MiniLM-L6-v2", "vocab.txt"))
-    ?? throw new FileNotFoundException("bert-base-uncased vocab.txt (all-MiniLM-L6-v2/vocab.txt) not found: " + ModelFiles.SearchDescription);
+var fullVocab = ModelStore.FindLocal(Path.Combine("all-MiniLM-L6-v2", "vocab.txt"))
+    ?? throw new FileNotFoundException("bert-base-uncased vocab.txt (all-MiniLM-L6-v2/vocab.txt) not found: " + ModelStore.LocalFolderDescription);
 var vocabulary = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(fullVocab), texts, WorkbookEncoders.LeadingWords(fullVocab, options.PriorWords));
 File.WriteAllLines(Path.Combine(output, WorkbookEncoders.VocabFile), vocabulary);
 var tokenizer = WorkbookEncoders.Tokenizer(vocabulary);

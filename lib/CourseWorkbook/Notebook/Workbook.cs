@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CourseWorkbook.Runtime;
+using CourseWorkbook.Weights;
 using TorchSharp;
 
 namespace CourseWorkbook.Notebook;
@@ -39,8 +40,8 @@ public static class Workbook
                 ? $"reachable at {ollama.Host}: {(ollama.Models.Count == 0 ? "no models pulled" : string.Join(", ", ollama.Models))}"
                 : ollama.Message,
             OllamaReachable: ollama?.Reachable ?? false,
-            ModelsFolder: ModelFolders.Locate() ?? "(none: set COURSEWORKBOOK_MODELS)",
-            Models: ModelFolders.List());
+            ModelsFolder: ModelStore.DefaultLocalFolder() ?? $"(none: set {ModelStore.LocalFolderVariable})",
+            Models: ModelStore.LocalModels());
     }
 }
 

@@ -31,39 +31,20 @@ public sealed record ModelLookup(string ModelId, string FileName, string? Path, 
         : $"{ModelId}/{FileName} is not available offline{(Error is null ? "" : $" ({Error})")}. Searched:\n  " + string.Join("\n  ", Searched);
 }
 
-/// <summary>Files in the workbook's local models folder (located by <see cref="Runtime.ModelFolders"/>:
-/// $COURSEWORKBOOK_MODELS, else a shared/models folder found walking up from the current directory or the assembly).</summary>
-public static class ModelFiles
-{
-    /// <summary>The environment variable naming the local models folder.</summary>
-    public const string EnvironmentVariable = "COURSEWORKBOOK_MODELS";
-
-    /// <summary>The local models folder, or null when there is none.</summary>
-    public static string? LocalRoot => Runtime.ModelFolders.Locate();
-
-    /// <summary>Where the folder was looked for (for messages).</summary>
-    public static string SearchDescription => LocalRoot is { } root ? $"models folder {root}"
-        : $"no models folder (${EnvironmentVariable} unset or missing, no shared/models above {Environment.CurrentDirectory})";
-
-    /// <summary>The full path of <paramref name="relativePath"/> (file or folder) under the local models folder, or null.</summary>
-    public static string? Find(string relativePath)
-    {
-        if (LocalRoot is not { } root) return null;
-        var p = Path.Combine(root, relativePath);
-        return File.Exists(p) || Directory.Exists(p) ? p : null;
-    }
-}
-
 /// <summary>
-/// Resolves model files by id ("stories260K", "Qwen/Qwen2.5-0.5B"): first the local models folder, then the Hugging
-/// Face cache, then (when a <see cref="HubClient"/> is given) a download into that cache.
+/// Where models live, in one place: resolves model files by id ("stories260K", "Qwen/Qwen2.5-0.5B") from the local
+/// models folder (<see cref="DefaultLocalFolder"/>: $COURSEWORKBOOK_MODELS, else a shared/models folder beside the
+/// workbook), then the Hugging Face cache, then (when a <see cref="HubClient"/> is given) a download into that cache.
 /// </summary>
 public sealed class ModelStore
 {
+    /// <summary>The environment variable naming the local models folder.</summary>
+    public const string LocalFolderVariable = "COURSEWORKBOOK_MODELS";
+
     /// <summary>A store over the default places; <paramref name="hub"/> null means offline.</summary>
     public ModelStore(string? localRoot = null, string? huggingFaceCache = null, HubClient? hub = null)
     {
-        LocalRoot = localRoot ?? ModelFiles.LocalRoot;
+        LocalRoot = localRoot ?? DefaultLocalFolder();
         HuggingFaceCache = huggingFaceCache ?? DefaultHuggingFaceCache();
         Hub = hub;
     }
@@ -74,6 +55,53 @@ public sealed class ModelStore
     public string HuggingFaceCache { get; }
     /// <summary>The hub client for downloads, or null when offline.</summary>
     public HubClient? Hub { get; }
+
+    /// <summary>The local models folder: $COURSEWORKBOOK_MODELS, else a <c>shared/models</c> folder (or a
+    /// <c>models/</c> folder holding REFERENCES.md) found walking up from the current directory and from this
+    /// assembly's folder; null when there is none.</summary>
+    public static string? DefaultLocalFolder()
+    {
+        if (Environment.GetEnvironmentVariable(LocalFolderVariable) is { Length: > 0 } env && Directory.Exists(env))
+            return Path.GetFullPath(env);
+        var starts = new[]
+        {
+            Environment.CurrentDirectory,
+            AppContext.BaseDirectory,
+            Path.GetDirectoryName(typeof(ModelStore).Assembly.Location),
+        };
+        foreach (var start in starts)
+        {
+            for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var shared = Path.Combine(dir.FullName, "shared", "models");
+                if (Directory.Exists(shared)) return shared;
+                var plain = Path.Combine(dir.FullName, "models");
+                if (File.Exists(Path.Combine(plain, "REFERENCES.md"))) return plain;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The model folders (one per model) in the local models folder.</summary>
+    public static IReadOnlyList<string> LocalModels() => DefaultLocalFolder() is { } root
+        ? Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order().ToArray()
+        : [];
+
+    /// <summary>The full path of <paramref name="relativePath"/> (file or folder) in the local models folder, or
+    /// null.</summary>
+    public static string? FindLocal(string relativePath)
+    {
+        if (DefaultLocalFolder() is not { } root) return null;
+        var path = Path.Combine(root, relativePath);
+        return File.Exists(path) || Directory.Exists(path) ? path : null;
+    }
+
+    /// <summary>Where the local models folder was looked for (for messages).</summary>
+    public static string LocalFolderDescription => DefaultLocalFolder() is { } root
+        ? $"models folder {root}"
+        : $"no models folder (${LocalFolderVariable} unset or missing, "
+          + $"no shared/models above {Environment.CurrentDirectory})";
 
     /// <summary>$HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.</summary>
     public static string DefaultHuggingFaceCache()
@@ -101,7 +129,7 @@ public sealed class ModelStore
                 if (File.Exists(p)) return new ModelLookup(modelId, fileName, p, ModelSource.LocalFolder, searched);
             }
         }
-        else searched.Add($"(no local models folder: set {ModelFiles.EnvironmentVariable} or create shared/models)");
+        else searched.Add($"(no local models folder: set {LocalFolderVariable} or create shared/models)");
 
         var repo = Path.Combine(HuggingFaceCache, CacheFolderName(modelId));
         var snapshots = Path.Combine(repo, "snapshots");

@@ -153,7 +153,7 @@ public class ModelFamilyTests
 
     static string SharedModelsOrInline()
     {
-        if (ModelFiles.Find("all-MiniLM-L6-v2/config.json") is { } p) return p;
+        if (ModelStore.FindLocal("all-MiniLM-L6-v2/config.json") is { } p) return p;
         var temp = Path.GetTempFileName();
         File.WriteAllText(temp, """{"hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,"intermediate_size":1536,"vocab_size":30522,"max_position_embeddings":512,"type_vocab_size":2,"layer_norm_eps":1e-12,"hidden_act":"gelu","pad_token_id":0}""");
         return temp;

@@ -13,7 +13,7 @@ public sealed class Stories260KFixture : IDisposable
     public Stories260KFixture()
     {
         TorchRuntime.EnsureLoaded();
-        if (ModelFiles.Find(SharedModels.Stories) is not { } path) return;
+        if (ModelStore.FindLocal(SharedModels.Stories) is not { } path) return;
         Gguf = GgufFile.Open(path);
         (Model, Report) = LlamaForCausalLM.FromGguf(Gguf);
         Tokenizer = Tokenizers.FromGguf(Gguf);
