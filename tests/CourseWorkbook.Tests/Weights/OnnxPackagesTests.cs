@@ -46,7 +46,8 @@ public class OnnxPackagesTests : TorchTest
             Assert.True(result.Succeeded, result.Message);
             Assert.Equal(Path.GetFullPath(folder), result.PackagesFolder);
             Assert.Contains("downloaded OnnxSharp 0.3.2", result.Message);
-            Assert.True(File.Exists(Path.Combine(folder, "onnxsharp", "0.3.2", "lib", "netstandard2.0", "OnnxSharp.dll")));
+            var dllPath = Path.Combine(folder, "onnxsharp", "0.3.2", "lib", "netstandard2.0", "OnnxSharp.dll");
+            Assert.True(File.Exists(dllPath));
             Assert.Equal(["onnxsharp"], Directory.GetDirectories(folder).Select(d => Path.GetFileName(d)).ToArray());
             var dll = new PackagedFile("OnnxSharp", "0.3.2", "lib/netstandard2.0/OnnxSharp.xml");
             Assert.True(NuGetPackages.Locate(dll, folder).Found);
@@ -54,6 +55,29 @@ public class OnnxPackagesTests : TorchTest
             var again = NuGetPackages.Download("OnnxSharp", "0.3.2", TimeSpan.FromSeconds(120), folder);
             Assert.True(again.Succeeded, again.Message);
             Assert.Contains("nothing downloaded", again.Message);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void LocateOrDownload_downloads_a_missing_package_then_finds_the_file_and_reports_the_download()
+    {
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var file = new PackagedFile("OnnxSharp", "0.3.2", "lib/netstandard2.0/OnnxSharp.xml");
+            var options = new PackageDownloadOptions(TimeSpan.FromSeconds(120), folder);
+            var (lookup, download) = NuGetPackages.LocateOrDownload(file, options);
+            Assert.True(lookup.Found, lookup.Message);
+            Assert.NotNull(download);
+            Assert.True(download.Succeeded, download.Message);
+            Assert.StartsWith(Path.GetFullPath(folder), lookup.Path);
+            var (again, none) = NuGetPackages.LocateOrDownload(file, options);
+            Assert.True(again.Found);
+            Assert.Null(none);   // found: nothing attempted
+            var (absent, notTried) = NuGetPackages.LocateOrDownload(file with { Version = "0.3.1" }, null);
+            Assert.False(absent.Found);
+            Assert.Null(notTried);   // no options: never downloads
         }
         finally { Directory.Delete(folder, true); }
     }
