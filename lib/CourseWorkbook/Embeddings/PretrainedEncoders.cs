@@ -10,7 +10,10 @@ namespace CourseWorkbook.Embeddings;
 /// <param name="ModelId">The Hugging Face id looked up.</param>
 /// <param name="Encoder">The encoder, or null when its files are absent.</param>
 /// <param name="Message">What was loaded, or which file was missing and where it was searched.</param>
-public sealed record PretrainedEncoderLookup(string ModelId, WorkbookEncoder? Encoder, string Message);
+/// <param name="Downloaded">True when the files were downloaded for this call (a NuGet package restored on demand).
+/// </param>
+public sealed record PretrainedEncoderLookup(string ModelId, WorkbookEncoder? Encoder, string Message,
+    bool Downloaded = false);
 
 /// <summary>
 /// The course's real pair for practical 02 — distilbert-base-uncased (a vanilla MLM encoder) and a BGE model (contrastively

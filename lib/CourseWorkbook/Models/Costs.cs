@@ -67,6 +67,28 @@ public static class Costs
     /// <summary>≈ 6N FLOPs per token for training (forward 2N + backward 4N).</summary>
     public static double TrainingFlopsPerToken(long parameters) => 6.0 * parameters;
 
+    /// <summary>Multiply-accumulates of one image through a ResNet of basic blocks (convolutions and the classifier;
+    /// BatchNorm, ReLU and pooling are negligible): a convolution costs out_h·out_w·C_out·C_in·k². Spatial sizes for a
+    /// 224 input: 112 after the stem, 56 after max pooling, then 28, 14, 7. torchvision quotes resnet18 at "1.81
+    /// GFLOPS", which counts these multiply-accumulates.</summary>
+    public static long ResNetMacsPerImage(ResNetConfig c, int imageSize = 224)
+    {
+        long side = imageSize / 2;
+        long macs = side * side * c.Widths[0] * 3 * 49;
+        side /= 2;
+        for (int s = 0; s < 4; s++)
+        {
+            if (s > 0) side /= 2;
+            for (int b = 0; b < c.Layers[s]; b++)
+            {
+                long cin = b > 0 ? c.Widths[s] : s == 0 ? c.Widths[0] : c.Widths[s - 1], cout = c.Widths[s];
+                macs += side * side * cout * (cin * 9 + cout * 9);
+                if (cin != cout || (b == 0 && s > 0)) macs += side * side * cout * cin;
+            }
+        }
+        return macs + (c.NumClasses > 0 ? (long)c.FeatureSize * c.NumClasses : 0);
+    }
+
     /// <summary>FLOPs rows for several models.</summary>
     public static IReadOnlyList<FlopsEstimate> FlopsTable(IEnumerable<ModelShape> models) =>
         models.Select(m => new FlopsEstimate(m.Name, m.Parameters, ForwardFlopsPerToken(m.Parameters), TrainingFlopsPerToken(m.Parameters))).ToList();

@@ -51,4 +51,20 @@ public static class ParameterCounts
         long layer = 4 * (h * h + h) + 4 * h + (h * i + i) + (i * h + h);
         return embeddings + c.NumHiddenLayers * layer + (pooler ? h * h + h : 0) + (mlmHead ? h * h + h + 2 * h + c.VocabSize : 0);
     }
+
+    /// <summary>A ResNet of basic blocks: stem 3·64·7² + BN; per block two 3×3 convolutions with their BatchNorms
+    /// (γ, β; running statistics are buffers, not parameters), plus a 1×1 "downsample" convolution and BN where the
+    /// width changes; then the classifier (512·C + C) if any.</summary>
+    public static long ResNet(ResNetConfig c)
+    {
+        long total = 3L * c.Widths[0] * 49 + 2L * c.Widths[0];
+        for (int s = 0; s < 4; s++)
+            for (int b = 0; b < c.Layers[s]; b++)
+            {
+                long cin = b > 0 ? c.Widths[s] : s == 0 ? c.Widths[0] : c.Widths[s - 1], cout = c.Widths[s];
+                total += cin * cout * 9 + cout * cout * 9 + 4 * cout;
+                if (cin != cout || (b == 0 && s > 0)) total += cin * cout + 2 * cout;
+            }
+        return total + (c.NumClasses > 0 ? (long)c.FeatureSize * c.NumClasses + c.NumClasses : 0);
+    }
 }

