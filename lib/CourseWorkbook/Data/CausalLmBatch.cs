@@ -13,8 +13,8 @@ public enum PaddingSide
 }
 
 /// <summary>A batch for a causal LM, named as in Hugging Face: input_ids, attention_mask (1 = token, 0 = padding),
-/// labels (a copy of input_ids with −100 at padding; the model's loss shifts them) and position_ids (each token's
-/// position counted from the row's first real token). All [B, T], int64.</summary>
+/// labels (a copy of input_ids with −100 at padding and at each row's first token, which nothing real predicts; the
+/// loss shifts them) and position_ids (each token's position from the row's first real token). All [B, T], int64.</summary>
 public sealed record CausalLmBatch(Tensor input_ids, Tensor attention_mask, Tensor labels, Tensor position_ids)
 {
     /// <summary>Rows in the batch.</summary>
@@ -33,7 +33,8 @@ public static class CausalLmCollator
 
     /// <summary>Pads <paramref name="sequences"/> to the longest with <paramref name="padId"/> on <paramref name="side"/>,
     /// masks the padding (attention_mask 0, labels −100) and numbers the real tokens 0, 1, 2, ... in every row
-    /// (padding gets position 0 — never attended, never predicted).</summary>
+    /// (padding gets position 0 — never attended, never predicted). The first token's label is −100 too: with right
+    /// padding the shift drops it anyway; with left padding it would be predicted from a padding position.</summary>
     public static CausalLmBatch Collate(IReadOnlyList<long[]> sequences, long padId = 0, PaddingSide side = PaddingSide.Right)
     {
         if (sequences.Count == 0) throw new ArgumentException("a batch needs at least one sequence", nameof(sequences));
@@ -52,7 +53,7 @@ public static class CausalLmCollator
                 bool real = i >= 0 && i < s.Length;
                 ids[k] = real ? s[i] : padId;
                 mask[k] = real ? 1 : 0;
-                labels[k] = real ? s[i] : IgnoreIndex;
+                labels[k] = real && i > 0 ? s[i] : IgnoreIndex;   // the first token is never a target
                 positions[k] = real ? i : 0;
             }
         }
