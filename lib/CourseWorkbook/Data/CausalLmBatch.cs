@@ -14,28 +14,33 @@ public enum PaddingSide
 
 /// <summary>A batch for a causal LM, named as in Hugging Face: input_ids, attention_mask (1 = token, 0 = padding),
 /// labels (a copy of input_ids with −100 at padding and at each row's first token, which nothing real predicts; the
-/// loss shifts them) and position_ids (each token's position from the row's first real token). All [B, T], int64.</summary>
+/// loss shifts them) and position_ids (each token's position from the row's first real token). All [B, T],
+/// int64.</summary>
 public sealed record CausalLmBatch(Tensor input_ids, Tensor attention_mask, Tensor labels, Tensor position_ids)
 {
     /// <summary>Rows in the batch.</summary>
     public long BatchSize => input_ids.shape[0];
     /// <summary>Real (non-padding) tokens in the batch.</summary>
     public long Tokens => attention_mask.sum().item<long>();
-    /// <summary>Positions whose next token is predicted and counted in the loss (labels ≠ −100 after the shift).</summary>
+    /// <summary>Positions whose next token is predicted and counted in the loss (labels ≠ −100 after the
+    /// shift).</summary>
     public long PredictedTokens => labels[.., 1..].ne(CausalLmCollator.IgnoreIndex).sum().item<long>();
 }
 
-/// <summary>Turns token sequences into a padded <see cref="CausalLmBatch"/>: the data side of a causal-LM trainer.</summary>
+/// <summary>Turns token sequences into a padded <see cref="CausalLmBatch"/>: the data side of a causal-LM
+/// trainer.</summary>
 public static class CausalLmCollator
 {
     /// <summary>The label that cross-entropy skips (PyTorch's and HF's ignore_index).</summary>
     public const long IgnoreIndex = -100;
 
-    /// <summary>Pads <paramref name="sequences"/> to the longest with <paramref name="padId"/> on <paramref name="side"/>,
+    /// <summary>Pads <paramref name="sequences"/> to the longest with <paramref name="padId"/> on <paramref
+    /// name="side"/>,
     /// masks the padding (attention_mask 0, labels −100) and numbers the real tokens 0, 1, 2, ... in every row
     /// (padding gets position 0 — never attended, never predicted). The first token's label is −100 too: with right
     /// padding the shift drops it anyway; with left padding it would be predicted from a padding position.</summary>
-    public static CausalLmBatch Collate(IReadOnlyList<long[]> sequences, long padId = 0, PaddingSide side = PaddingSide.Right)
+    public static CausalLmBatch Collate(IReadOnlyList<long[]> sequences, long padId = 0,
+        PaddingSide side = PaddingSide.Right)
     {
         if (sequences.Count == 0) throw new ArgumentException("a batch needs at least one sequence", nameof(sequences));
         int b = sequences.Count, t = sequences.Max(s => s.Length);
@@ -58,7 +63,8 @@ public static class CausalLmCollator
             }
         }
         long[] shape = [b, t];
-        return new CausalLmBatch(tensor(ids, shape), tensor(mask, shape), tensor(labels, shape), tensor(positions, shape));
+        return new CausalLmBatch(tensor(ids, shape), tensor(mask, shape), tensor(labels, shape),
+            tensor(positions, shape));
     }
 
     /// <summary>HF's position ids from an attention mask: cumsum(mask) − 1, with padding set to 0.</summary>

@@ -11,11 +11,13 @@ public sealed class DataLoader<TItem, TBatch>
     readonly Func<IReadOnlyList<TItem>, TBatch> collate;
     readonly Random rng;
 
-    /// <summary>A loader over <paramref name="dataset"/>; <paramref name="dropLast"/> skips a last, smaller batch.</summary>
+    /// <summary>A loader over <paramref name="dataset"/>; <paramref name="dropLast"/> skips a last, smaller
+    /// batch.</summary>
     public DataLoader(IReadOnlyList<TItem> dataset, int batchSize, Func<IReadOnlyList<TItem>, TBatch> collate,
         bool shuffle = true, int seed = 42, bool dropLast = false)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "the batch size must be at least 1");
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), "the batch size must be at least 1");
         if (dataset.Count == 0) throw new ArgumentException("the dataset is empty", nameof(dataset));
         this.dataset = dataset;
         this.collate = collate;
@@ -35,7 +37,8 @@ public sealed class DataLoader<TItem, TBatch>
     /// <summary>Batches per epoch.</summary>
     public int Count => DropLast ? dataset.Count / BatchSize : (dataset.Count + BatchSize - 1) / BatchSize;
 
-    /// <summary>The item indices of one epoch, batch by batch (draws the next shuffle when <see cref="Shuffle"/>).</summary>
+    /// <summary>The item indices of one epoch, batch by batch (draws the next shuffle when <see
+    /// cref="Shuffle"/>).</summary>
     public IReadOnlyList<int[]> EpochIndices()
     {
         var order = Enumerable.Range(0, dataset.Count).ToArray();

@@ -5,8 +5,8 @@ namespace CourseWorkbook.Training;
 
 /// <summary>The result of the batching test: how far the gradient of a batch is from the token-weighted mean of the
 /// gradients of its sequences taken one by one.</summary>
-public sealed record BatchingCheckResult(double MaxRelativeDifference, string WorstParameter, int Sequences, long Tokens,
-    string DType)
+public sealed record BatchingCheckResult(double MaxRelativeDifference, string WorstParameter, int Sequences,
+    long Tokens, string DType)
 {
     /// <summary>True when the largest relative difference is at most <paramref name="tolerance"/>.</summary>
     public bool Matches(double tolerance = 1e-5) => MaxRelativeDifference <= tolerance;
@@ -30,14 +30,16 @@ public static class BatchingCheck
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, p) in parameters)
         {
-            result[name] = p.grad is { } g ? g.detach().clone().DetachFromDisposeScope() : zeros_like(p).DetachFromDisposeScope();
+            var g = p.grad is { } grad ? grad.detach().clone() : zeros_like(p);
+            result[name] = g.DetachFromDisposeScope();
             p.grad?.zero_();
         }
         return result;
     }
 
     /// <summary>Compares the gradient of <paramref name="batchLoss"/> (the loss of the whole batch) with the
-    /// token-weighted mean of the gradients of <paramref name="singles"/> (each sequence's loss and its token count).</summary>
+    /// token-weighted mean of the gradients of <paramref name="singles"/> (each sequence's loss and its token
+    /// count).</summary>
     public static BatchingCheckResult Compare(nn.Module model, Func<Tensor> batchLoss,
         IReadOnlyList<(Func<Tensor> Loss, long Tokens)> singles)
     {
@@ -57,7 +59,8 @@ public static class BatchingCheck
         return new BatchingCheckResult(diff, worst, singles.Count, total, dtype);
     }
 
-    /// <summary>max over parameters of ‖a − b‖ / ‖b‖ (a parameter with a zero gradient in b compares ‖a‖ to 1e-30).</summary>
+    /// <summary>max over parameters of ‖a − b‖ / ‖b‖ (a parameter with a zero gradient in b compares ‖a‖ to
+    /// 1e-30).</summary>
     public static (string Parameter, double Difference) MaxRelativeDifference(IReadOnlyDictionary<string, Tensor> a,
         IReadOnlyDictionary<string, Tensor> b)
     {

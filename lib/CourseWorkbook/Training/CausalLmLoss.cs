@@ -16,7 +16,8 @@ public static class CausalLmLoss
         return nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: CausalLmCollator.IgnoreIndex);
     }
 
-    /// <summary>The summed loss and the number of counted tokens (to average over several batches token by token).</summary>
+    /// <summary>The summed loss and the number of counted tokens (to average over several batches token by
+    /// token).</summary>
     public static (Tensor Sum, long Count) SumAndCount(Tensor logits, Tensor labels)
     {
         var (shiftLogits, shiftLabels) = Shift(logits, labels);

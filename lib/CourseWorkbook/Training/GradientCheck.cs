@@ -19,7 +19,8 @@ public static class GradientCheck
     public static GradientComparison Compare(string name, Tensor hand, Tensor autograd)
     {
         if (!hand.shape.SequenceEqual(autograd.shape))
-            throw new ArgumentException($"{name}: shapes differ, [{string.Join(", ", hand.shape)}] vs [{string.Join(", ", autograd.shape)}]");
+            throw new ArgumentException(
+                $"{name}: shapes differ, [{string.Join(", ", hand.shape)}] vs [{string.Join(", ", autograd.shape)}]");
         using var _ = no_grad();
         var h = hand.detach().to(ScalarType.Float64);
         var a = autograd.detach().to(ScalarType.Float64);

@@ -33,16 +33,19 @@ public sealed class GradientMonitor
     /// <summary>Everything recorded so far.</summary>
     public IReadOnlyList<LayerStepStats> Records => records;
 
-    /// <summary>"model.layers.3.self_attn.q_proj.weight" → "layers.3", "model.embed_tokens.weight" → "embed_tokens".</summary>
+    /// <summary>"model.layers.3.self_attn.q_proj.weight" → "layers.3", "model.embed_tokens.weight" →
+    /// "embed_tokens".</summary>
     public static string LayerOf(string parameterName)
     {
         var parts = parameterName.Split('.');
         int start = parts[0] == "model" ? 1 : 0;
-        if (parts.Length > start + 1 && parts[start] is "layers" or "h" or "layer") return parts[start] + "." + parts[start + 1];
+        if (parts.Length > start + 1 && parts[start] is "layers" or "h" or "layer")
+            return parts[start] + "." + parts[start + 1];
         return parts[start];
     }
 
-    /// <summary>Records the gradient and weight norms and keeps a copy of the weights (call before optimizer.step()).</summary>
+    /// <summary>Records the gradient and weight norms and keeps a copy of the weights (call before
+    /// optimizer.step()).</summary>
     public void BeforeStep()
     {
         using var _ = no_grad();
@@ -50,10 +53,12 @@ public sealed class GradientMonitor
         before = parameters.Select(p => p.Parameter.detach().clone().DetachFromDisposeScope()).ToList();
     }
 
-    /// <summary>Computes each layer's update ratio ‖w_after − w_before‖ / ‖w_before‖ for step <paramref name="step"/>.</summary>
+    /// <summary>Computes each layer's update ratio ‖w_after − w_before‖ / ‖w_before‖ for step <paramref
+    /// name="step"/>.</summary>
     public void AfterStep(int step)
     {
-        if (pending is null || before is null) throw new InvalidOperationException("call BeforeStep() before AfterStep()");
+        if (pending is null || before is null)
+            throw new InvalidOperationException("call BeforeStep() before AfterStep()");
         using var _ = no_grad();
         var squares = Layers.ToDictionary(l => l, _ => 0.0);
         for (int i = 0; i < parameters.Count; i++)
@@ -78,7 +83,8 @@ public sealed class GradientMonitor
     public Chart GradientNormChart(string title = "Gradient norm per layer") =>
         Plot.Line(title, "step", "‖grad‖", SeriesOf(r => r.GradientNorm), logY: true);
 
-    /// <summary>Update/weight ratio per layer against the step (log scale), with the 1e-3 rule of thumb dashed.</summary>
+    /// <summary>Update/weight ratio per layer against the step (log scale), with the 1e-3 rule of thumb
+    /// dashed.</summary>
     public Chart UpdateRatioChart(string title = "Update / weight ratio per layer")
     {
         var series = SeriesOf(r => r.UpdateRatio);
@@ -109,6 +115,7 @@ public sealed class GradientMonitor
     static double Median(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();
-        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        if (v.Length == 0) return double.NaN;
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 }

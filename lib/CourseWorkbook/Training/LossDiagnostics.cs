@@ -9,7 +9,8 @@ public sealed record InitialLossCheck(string Model, double Loss, int VocabSize)
 {
     /// <summary>ln V.</summary>
     public double LnV => Math.Log(VocabSize);
-    /// <summary>(loss − ln V) / ln V: about 0 for a random model, negative for a model that already knows something.</summary>
+    /// <summary>(loss − ln V) / ln V: about 0 for a random model, negative for a model that already knows
+    /// something.</summary>
     public double RelativeGap => (Loss - LnV) / LnV;
 }
 
@@ -40,8 +41,8 @@ public static class LossDiagnostics
 
     /// <summary>Trains on one fixed batch with AdamW: a working model and loop drive the loss towards 0. If it does
     /// not go down, the bug is in the model, the loss or the loop — not in the data or the hyper-parameters.</summary>
-    public static TrainingCurve OverfitOneBatch(string name, nn.Module model, Func<Tensor> loss, int steps, double lr = 1e-2,
-        int logEvery = 5)
+    public static TrainingCurve OverfitOneBatch(string name, nn.Module model, Func<Tensor> loss, int steps,
+        double lr = 1e-2, int logEvery = 5)
     {
         var optimizer = optim.AdamW(model.parameters(), lr, weight_decay: 0);
         return TrainingLoop.Run(name, steps, optimizer, _ => loss(), logEvery: logEvery);

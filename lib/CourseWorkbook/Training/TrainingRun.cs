@@ -30,7 +30,8 @@ public sealed class TrainingRun(string name, int batchSize, TensorBoardLog? log 
     /// <summary>The held-out losses.</summary>
     public IReadOnlyList<ValidationPoint> Validation => validation;
     /// <summary>Share of steps taken with the model in train mode.</summary>
-    public double TrainModeShare => trainMode.Count == 0 ? double.NaN : trainMode.Count(m => m) / (double)trainMode.Count;
+    public double TrainModeShare =>
+        trainMode.Count == 0 ? double.NaN : trainMode.Count(m => m) / (double)trainMode.Count;
     /// <summary>The last held-out loss.</summary>
     public double FinalValidation => validation[^1].Loss;
 
@@ -47,7 +48,8 @@ public sealed class TrainingRun(string name, int batchSize, TensorBoardLog? log 
     /// <summary>Records the held-out loss after <paramref name="step"/> steps.</summary>
     public void Validate(int step, double loss)
     {
-        validation.Add(new ValidationPoint(step, step == 0 || tokens.Count == 0 ? 0 : tokens[Math.Min(step, tokens.Count) - 1], loss));
+        long seen = step == 0 || tokens.Count == 0 ? 0 : tokens[Math.Min(step, tokens.Count) - 1];
+        validation.Add(new ValidationPoint(step, seen, loss));
         log?.Scalar($"{Name}/validation_loss", loss, step);
     }
 
@@ -62,9 +64,9 @@ public sealed class TrainingRun(string name, int batchSize, TensorBoardLog? log 
     }
 
     /// <summary>The held-out losses of several runs against the step.</summary>
-    public static Chart ByStep(string title, params TrainingRun[] runs) => Plot.Line(title, "optimizer step", "held-out loss",
-        runs.Select(r => new Series(r.Name, r.validation.Select(v => (double)v.Step).ToArray(),
-            r.validation.Select(v => v.Loss).ToArray())).ToArray());
+    public static Chart ByStep(string title, params TrainingRun[] runs) =>
+        Plot.Line(title, "optimizer step", "held-out loss", runs.Select(r => new Series(r.Name,
+            r.validation.Select(v => (double)v.Step).ToArray(), r.validation.Select(v => v.Loss).ToArray())).ToArray());
 
     /// <summary>The held-out losses of several runs against the training tokens seen.</summary>
     public static Chart ByTokens(string title, params TrainingRun[] runs) => Plot.Line(title, "training tokens seen",
@@ -75,6 +77,12 @@ public sealed class TrainingRun(string name, int batchSize, TensorBoardLog? log 
     public static Chart TrainingLoss(string title, params TrainingRun[] runs) => Plot.Line(title, "optimizer step",
         "training loss (as computed by the loop)", runs.Select(r => new Series(r.Name,
             r.steps.Select(s => (double)s).ToArray(), r.losses.ToArray())).ToArray());
+
+    /// <summary>The training loss each step against the training tokens seen, for several runs (its spread is the
+    /// mini-batch noise).</summary>
+    public static Chart TrainingLossByTokens(string title, params TrainingRun[] runs) => Plot.Line(title,
+        "training tokens seen", "training loss (as computed by the loop)", runs.Select(r => new Series(r.Name,
+            r.tokens.Select(t => (double)t).ToArray(), r.losses.ToArray())).ToArray());
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}: {steps.Count} steps, {(tokens.Count > 0 ? tokens[^1] : 0)} tokens, "

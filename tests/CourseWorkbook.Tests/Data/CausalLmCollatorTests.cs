@@ -9,7 +9,8 @@ public class CausalLmCollatorTests : TorchTest
     static readonly long[][] Sequences = [[1, 5, 6, 2], [1, 7, 2]];
     const long I = CausalLmCollator.IgnoreIndex;
 
-    static long[][] Rows(Tensor t) => Enumerable.Range(0, (int)t.shape[0]).Select(i => t[i].data<long>().ToArray()).ToArray();
+    static long[][] Rows(Tensor t) =>
+        Enumerable.Range(0, (int)t.shape[0]).Select(i => t[i].data<long>().ToArray()).ToArray();
 
     [Fact]
     public void Right_padding_masks_the_padding_and_the_first_label()

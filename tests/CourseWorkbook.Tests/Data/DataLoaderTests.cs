@@ -4,7 +4,8 @@ namespace CourseWorkbook.Tests.Data;
 
 public class DataLoaderTests
 {
-    static DataLoader<int, int[]> Loader(int count, int batch, bool shuffle = true, int seed = 42, bool dropLast = false) =>
+    static DataLoader<int, int[]> Loader(int count, int batch, bool shuffle = true, int seed = 42,
+        bool dropLast = false) =>
         new(Enumerable.Range(0, count).ToArray(), batch, items => items.ToArray(), shuffle, seed, dropLast);
 
     [Fact]

@@ -35,9 +35,11 @@ public class LlamaPaddingTests : TorchTest
         var b = CausalLmCollator.Collate([Short, Long], side: PaddingSide.Left);
         using var _ = no_grad();
         var alone = Alone(m, Short);
-        double Gap(Tensor logits) => (logits[0].narrow(0, Long.Length - Short.Length, Short.Length) - alone).abs().max().item<double>();
+        double Gap(Tensor logits) =>
+            (logits[0].narrow(0, Long.Length - Short.Length, Short.Length) - alone).abs().max().item<double>();
         Assert.True(Gap(m.Forward(b.input_ids)) > 1e-3, "no mask: real tokens attend to padding");
-        // RoPE scores depend on relative positions only: shifting a whole row by its padding changes nothing but rounding.
+        // RoPE scores depend on relative positions only: shifting a whole row by its padding changes nothing but
+        // rounding.
         // (The cos/sin tables are float32, so "nothing" is float32 rounding of the angles.)
         var gap = Gap(m.Forward(b.input_ids, b.attention_mask));
         Assert.True(gap < 1e-4, $"mask, default positions: {gap}");
@@ -55,7 +57,8 @@ public class LlamaPaddingTests : TorchTest
         var b = CausalLmCollator.Collate([Short, Long], side: PaddingSide.Left);
         using var _ = no_grad();
         var alone = m.Forward(tensor(Short).unsqueeze(0))[0];
-        double Gap(Tensor logits) => (logits[0].narrow(0, Long.Length - Short.Length, Short.Length) - alone).abs().max().item<double>();
+        double Gap(Tensor logits) =>
+            (logits[0].narrow(0, Long.Length - Short.Length, Short.Length) - alone).abs().max().item<double>();
         Assert.True(Gap(m.Forward(b.input_ids, b.attention_mask)) > 1e-3, "mask, default positions");
         Assert.True(Gap(m.Forward(b.input_ids, b.attention_mask, b.position_ids)) < 1e-10);
         Assert.True(m.Logits(b.input_ids).allclose(m.Forward(b.input_ids), rtol: 0, atol: 0));

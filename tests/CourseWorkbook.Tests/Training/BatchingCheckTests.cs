@@ -14,7 +14,8 @@ public class BatchingCheckTests : TorchTest
     static Tensor Loss(LlamaForCausalLM model, CausalLmBatch b) =>
         CausalLmLoss.Compute(model.Forward(b.input_ids, b.attention_mask, b.position_ids), b.labels);
 
-    static BatchingCheckResult Check(LlamaForCausalLM model, PaddingSide side, Func<LlamaForCausalLM, CausalLmBatch, Tensor> loss) =>
+    static BatchingCheckResult Check(LlamaForCausalLM model, PaddingSide side,
+        Func<LlamaForCausalLM, CausalLmBatch, Tensor> loss) =>
         BatchingCheck.Compare(model, () => loss(model, CausalLmCollator.Collate(Sequences, 0, side)),
             Sequences.Select(s => ((Func<Tensor>)(() => loss(model, CausalLmCollator.Collate([s], 0, side))),
                 (long)s.Length - 1)).ToList());

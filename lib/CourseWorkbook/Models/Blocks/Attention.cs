@@ -38,7 +38,8 @@ public static class Attention
 }
 
 /// <summary>What a self-attention layer needs besides its input: a padding mask, a KV cache, the first position, and
-/// optionally each token's position (HF position_ids [B, T], needed with left padding; they override StartPos).</summary>
+/// optionally each token's position (HF position_ids [B, T], needed with left padding; they override
+/// StartPos).</summary>
 public sealed record AttentionInputs(Tensor? AttentionMask = null, KvCacheLayer? Cache = null, long StartPos = 0,
     Tensor? PositionIds = null)
 {
