@@ -17,7 +17,17 @@ public enum PaddingSide
 /// loss shifts them) and position_ids (each token's position from the row's first real token). All [B, T],
 /// int64.</summary>
 public sealed record CausalLmBatch(Tensor input_ids, Tensor attention_mask, Tensor labels, Tensor position_ids)
+    : IDisposable
 {
+    /// <summary>Frees the four tensors now rather than on the garbage collector's finalizer thread.</summary>
+    public void Dispose()
+    {
+        input_ids.Dispose();
+        attention_mask.Dispose();
+        labels.Dispose();
+        position_ids.Dispose();
+    }
+
     /// <summary>Rows in the batch.</summary>
     public long BatchSize => input_ids.shape[0];
     /// <summary>Real (non-padding) tokens in the batch.</summary>

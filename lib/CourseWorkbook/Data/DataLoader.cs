@@ -46,11 +46,16 @@ public sealed class DataLoader<TItem, TBatch>
         return order.Chunk(BatchSize).Where(c => !DropLast || c.Length == BatchSize).ToList();
     }
 
-    /// <summary>One epoch of batches.</summary>
+    /// <summary>One epoch of batches. A batch that is <see cref="IDisposable"/> (tensors) is disposed when the next one
+    /// is asked for, so native memory is freed step by step: clone what must outlive its step.</summary>
     public IEnumerable<TBatch> Epoch()
     {
         foreach (var indices in EpochIndices())
-            yield return collate(indices.Select(i => dataset[i]).ToArray());
+        {
+            var batch = collate(indices.Select(i => dataset[i]).ToArray());
+            try { yield return batch; }
+            finally { (batch as IDisposable)?.Dispose(); }
+        }
     }
 
     /// <summary>Batches without end, epoch after epoch (a training loop counts steps, not epochs).</summary>

@@ -53,6 +53,29 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void A_disposable_batch_is_disposed_when_the_next_one_is_asked_for()
+    {
+        var loader = new DataLoader<int, Probe>([1, 2, 3], 1, items => new Probe(items[0]), shuffle: false);
+        var seen = new List<Probe>();
+        foreach (var batch in loader.Epoch())
+        {
+            Assert.False(batch.Disposed);
+            Assert.All(seen, b => Assert.True(b.Disposed));
+            seen.Add(batch);
+        }
+        Assert.All(seen, b => Assert.True(b.Disposed));
+        var first = loader.Forever().First();
+        Assert.True(first.Disposed);   // the enumerator was disposed after First()
+    }
+
+    sealed class Probe(int value) : IDisposable
+    {
+        public int Value { get; } = value;
+        public bool Disposed { get; private set; }
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
     public void A_batch_size_below_one_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Loader(5, 0));
