@@ -34,11 +34,11 @@ public sealed class GradientMonitor
     public IReadOnlyList<LayerStepStats> Records => records;
 
     /// <summary>"model.layers.3.self_attn.q_proj.weight" → "layers.3", "model.embed_tokens.weight" →
-    /// "embed_tokens".</summary>
+    /// "embed_tokens", "transformer.h.0.attn.c_attn.weight" → "h.0".</summary>
     public static string LayerOf(string parameterName)
     {
         var parts = parameterName.Split('.');
-        int start = parts[0] == "model" ? 1 : 0;
+        int start = parts[0] is "model" or "transformer" ? 1 : 0;   // Llama/Qwen2 "model.", GPT-2 "transformer."
         if (parts.Length > start + 1 && parts[start] is "layers" or "h" or "layer")
             return parts[start] + "." + parts[start + 1];
         return parts[start];

@@ -88,7 +88,8 @@ public class GradientMonitorTests : TorchTest
     [InlineData("model.embed_tokens.weight", "embed_tokens")]
     [InlineData("model.norm.weight", "norm")]
     [InlineData("lm_head.weight", "lm_head")]
-    [InlineData("transformer.h.0.attn.c_attn.weight", "transformer")]
+    [InlineData("transformer.h.0.attn.c_attn.weight", "h.0")]
+    [InlineData("transformer.wte.weight", "wte")]
     public void Parameters_are_grouped_by_layer(string name, string layer) =>
         Assert.Equal(layer, GradientMonitor.LayerOf(name));
 
