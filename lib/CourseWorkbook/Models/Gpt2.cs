@@ -99,11 +99,14 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids, null, null);
 
-    /// <summary>ids [B, T] → hidden states [B, T, d]; x₀ = wte(ids) + wpe(positions).</summary>
-    public Tensor Forward(Tensor ids, KvCache? cache, Tensor? attentionMask)
+    /// <summary>ids [B, T] → hidden states [B, T, d]; x₀ = wte(ids) + wpe(positions). <paramref name="positionIds"/>
+    /// [B, T]
+    /// (HF position_ids) default to cache.Length + 0..T−1; with left padding pass cumsum(mask) − 1.</summary>
+    public Tensor Forward(Tensor ids, KvCache? cache, Tensor? attentionMask, Tensor? positionIds = null)
     {
         long start = cache?.Length ?? 0;
-        var positions = torch.arange(start, start + ids.shape[1], dtype: ScalarType.Int64, device: ids.device);
+        var positions = positionIds
+            ?? torch.arange(start, start + ids.shape[1], dtype: ScalarType.Int64, device: ids.device);
         var x = wte.call(ids) + wpe.call(positions);
         for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, new AttentionInputs(attentionMask, cache?[i], start));
         return ln_f.call(x);
@@ -143,6 +146,12 @@ public sealed class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>, ICausalLanguage
 
     /// <inheritdoc/>
     public Tensor Logits(Tensor ids, KvCache? cache = null, Tensor? attentionMask = null) => lm_head.call(transformer.Forward(ids, cache, attentionMask));
+
+    /// <summary>HF's forward(input_ids, attention_mask, position_ids) → logits [B, T, V]; attention_mask 1 = keep,
+    /// 0 = padding; position_ids default to 0..T−1 in every row (learned absolute positions: left padding needs
+    /// them).</summary>
+    public Tensor Forward(Tensor input_ids, Tensor? attention_mask = null, Tensor? position_ids = null) =>
+        lm_head.call(transformer.Forward(input_ids, null, attention_mask, position_ids));
 
     /// <inheritdoc/>
     public KvCache NewCache(int capacity, long batch = 1) =>

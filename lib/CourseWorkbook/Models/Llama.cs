@@ -13,7 +13,8 @@ public sealed record LlamaConfig(
     int VocabSize, int HiddenSize, int IntermediateSize, int NumHiddenLayers, int NumAttentionHeads, int NumKeyValueHeads,
     int MaxPositionEmbeddings = 2048, double RmsNormEps = 1e-5, double RopeTheta = 10000, bool TieWordEmbeddings = false,
     bool QkvBias = false, bool OutputBias = false, RopeLayout RopeLayout = RopeLayout.HalfSplit, int? HeadDim = null,
-    string ModelType = "llama", string HiddenAct = "silu", int BosTokenId = 1, int EosTokenId = 2)
+    string ModelType = "llama", string HiddenAct = "silu", int BosTokenId = 1, int EosTokenId = 2,
+    double AttentionDropout = 0)
 {
     /// <summary>Size of one attention head (head_dim, else hidden / heads).</summary>
     public int HeadDimension => HeadDim ?? HiddenSize / NumAttentionHeads;
@@ -121,7 +122,8 @@ public sealed class LlamaDecoderLayer : nn.Module<Tensor, Tensor>
     public LlamaDecoderLayer(LlamaConfig config, RotaryEmbedding rope, Device? device = null, ScalarType? dtype = null) : base(nameof(LlamaDecoderLayer))
     {
         self_attn = new MultiHeadAttention(config.HiddenSize, config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDimension,
-            config.QkvBias, config.OutputBias, rope, causal: true, device, dtype);
+            config.QkvBias, config.OutputBias, rope, causal: true, device, dtype)
+        { AttentionDropout = config.AttentionDropout };
         mlp = new SwiGlu(config.HiddenSize, config.IntermediateSize, device, dtype);
         input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
@@ -165,13 +167,16 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids, null, null);
 
-    /// <summary>ids [B, T] → final hidden states [B, T, d].</summary>
-    public Tensor Forward(Tensor ids, KvCache? cache, Tensor? attentionMask)
+    /// <summary>ids [B, T] → final hidden states [B, T, d]. <paramref name="attentionMask"/> [B, Tk]: 1 = token, 0 =
+    /// padding
+    /// (no query attends to a padding key); <paramref name="positionIds"/> [B, T]: each token's RoPE position (default
+    /// cache.Length + 0..T−1 for every row, as in HF: with left padding pass cumsum(mask) − 1).</summary>
+    public Tensor Forward(Tensor ids, KvCache? cache, Tensor? attentionMask, Tensor? positionIds = null)
     {
         long start = cache?.Length ?? 0;
         var x = embed_tokens.call(ids);
         for (int i = 0; i < layers.Count; i++)
-            x = layers[i].Forward(x, new AttentionInputs(attentionMask, cache?[i], start));
+            x = layers[i].Forward(x, new AttentionInputs(attentionMask, cache?[i], start, positionIds));
         return norm.call(x);
     }
 }
@@ -211,6 +216,12 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>, ICausalLanguag
 
     /// <inheritdoc/>
     public Tensor Logits(Tensor ids, KvCache? cache = null, Tensor? attentionMask = null) => lm_head.call(model.Forward(ids, cache, attentionMask));
+
+    /// <summary>HF's forward(input_ids, attention_mask, position_ids) → logits [B, T, V]. attention_mask: 1 = keep,
+    /// 0 = padding; position_ids default to 0..T−1 in every row (HF does the same: it does not derive them from the
+    /// mask during training, so left-padded batches need them).</summary>
+    public Tensor Forward(Tensor input_ids, Tensor? attention_mask = null, Tensor? position_ids = null) =>
+        lm_head.call(model.Forward(input_ids, null, attention_mask, position_ids));
 
     /// <inheritdoc/>
     public KvCache NewCache(int capacity, long batch = 1) =>

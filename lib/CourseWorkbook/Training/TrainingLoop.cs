@@ -67,7 +67,7 @@ public static class TrainingLoop
             optimizer.step();
             if (step % logEvery == 0 || step == steps - 1)
             {
-                double v = value.item<float>();
+                double v = value.to(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(v))
                     throw new InvalidOperationException($"{name}: the loss became {v} at step {step}");
                 xs.Add(step);

@@ -37,8 +37,11 @@ public static class Attention
     public static Tensor? And(Tensor? a, Tensor? b) => a is null ? b : b is null ? a : a.logical_and(b);
 }
 
-/// <summary>What a self-attention layer needs besides its input: a padding mask, a KV cache, the first position.</summary>
-public sealed record AttentionInputs(Tensor? AttentionMask = null, KvCacheLayer? Cache = null, long StartPos = 0)
+/// <summary>What a self-attention layer needs besides its input: a padding mask, a KV cache, the first position, and
+/// optionally each token's position (HF position_ids [B, T], needed with left padding; they override
+/// StartPos).</summary>
+public sealed record AttentionInputs(Tensor? AttentionMask = null, KvCacheLayer? Cache = null, long StartPos = 0,
+    Tensor? PositionIds = null)
 {
     /// <summary>No padding, no cache, positions from 0.</summary>
     public static AttentionInputs None { get; } = new();

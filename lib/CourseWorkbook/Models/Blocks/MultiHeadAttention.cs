@@ -47,6 +47,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
     public int HeadDim { get; }
     /// <summary>Whether a token may only attend to itself and earlier tokens.</summary>
     public bool Causal { get; set; }
+    /// <summary>Dropout on the attention probabilities, active only in train mode (HF attention_dropout).</summary>
+    public double AttentionDropout { get; set; }
     /// <inheritdoc/>
     public bool CaptureWeights { get; set; }
     /// <inheritdoc/>
@@ -62,7 +64,12 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
         var q = q_proj.call(x).view(b, t, NumHeads, HeadDim).transpose(1, 2);   // [B, H, T, d]
         var k = k_proj.call(x).view(b, t, NumKvHeads, HeadDim).transpose(1, 2); // [B, H_kv, T, d]
         var v = v_proj.call(x).view(b, t, NumKvHeads, HeadDim).transpose(1, 2);
-        if (rope is not null)
+        if (rope is not null && inputs.PositionIds is { } positions)
+        {
+            q = rope.Apply(q, positions);
+            k = rope.Apply(k, positions);
+        }
+        else if (rope is not null)
         {
             q = rope.call(q, inputs.StartPos);
             k = rope.call(k, inputs.StartPos);
@@ -74,7 +81,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
         var allowed = Attention.And(
             Causal ? Attention.CausalMask(t, k.shape[2], x.device) : null,
             inputs.AttentionMask is null ? null : Attention.PaddingMask(inputs.AttentionMask));
-        var y = Attention.ScaledDotProduct(q, k, v, allowed, out var weights);
+        var y = Attention.ScaledDotProduct(q, k, v, allowed, out var weights, training ? AttentionDropout : 0);
         if (CaptureWeights) { lastWeights?.Dispose(); lastWeights = weights.detach().cpu().DetachFromDisposeScope(); }
         return o_proj.call(y.transpose(1, 2).reshape(b, t, NumHeads * HeadDim));
     }

@@ -53,7 +53,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
-        var x32 = x.to(ScalarType.Float32);
+        // At least float32 (half-precision inputs are promoted, as HF does); float64 stays float64 for exact checks.
+        var x32 = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
         var ms = x32.pow(2).mean(new long[] { -1 }, keepdim: true);
         return (x32 * torch.rsqrt(ms + Eps)).to(x.dtype) * weight;
     }

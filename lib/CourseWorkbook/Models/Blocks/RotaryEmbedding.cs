@@ -71,6 +71,17 @@ public sealed class RotaryEmbedding : nn.Module<Tensor, long, Tensor>
         return x * c + Rotate(x, Layout) * s;
     }
 
+    /// <summary>x [B, H, T, d] with each token at its own position: <paramref name="positionIds"/> [B, T] (HF
+    /// position_ids; with left padding the first real token of every row is at position 0).</summary>
+    public Tensor Apply(Tensor x, Tensor positionIds)
+    {
+        var flat = positionIds.reshape(-1).to(ScalarType.Int64);   // index_select throws for a position out of range
+        var shape = new[] { positionIds.shape[0], 1, positionIds.shape[1], (long)HeadDim };
+        var c = cos.index_select(0, flat).reshape(shape).to(x.dtype);   // [B, 1, T, d], broadcast over heads
+        var s = sin.index_select(0, flat).reshape(shape).to(x.dtype);
+        return x * c + Rotate(x, Layout) * s;
+    }
+
     /// <summary>The 90° partner of each pair: (x₁, x₂) → (−x₂, x₁), pairs laid out as <paramref name="layout"/> says.</summary>
     public static Tensor Rotate(Tensor x, RopeLayout layout)
     {
