@@ -165,6 +165,7 @@ public static partial class FrenchDates
         else if (Instance(c.DefaultYear) is null) return null;
         else range = ResolveYear(y => Instance(y) ?? Instance(c.DefaultYear)!, c);
         if (range is null) return null;
+        if (m.Groups["rel"].Success && range.From != range.To) return null; // « avant les Jeux »: not a week
         return FrenchTokenizer.RemoveAccents(m.Groups["rel"].Value.ToLowerInvariant()) switch
         {
             "avant" => new(range.From.AddDays(-7), range.From.AddDays(-1)),
