@@ -8,9 +8,12 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="Candidates">Passages taken from each retriever, with and without the date filter.</param>
 /// <param name="DateHorizonDays">Days outside the period at which the date boost reaches 0.</param>
 /// <param name="Thesaurus">Expand the query with <see cref="QueryExpansion"/> before searching.</param>
-/// <remarks>The defaults are the values tuned on the development split of practical 01 (offline: BM25 and LSA).</remarks>
-public sealed record RerankerOptions(double Bm25Weight = 0.8, double DateWeight = 2.0, double CoverageWeight = 0.3,
-    int Candidates = 30, int DateHorizonDays = 7, bool Thesaurus = false);
+/// <param name="AnswerTypeWeight">Boost of a passage holding a number when the question asks for one (« combien »,
+/// « quel score »): the type of the answer, which neither similarity sees.</param>
+/// <remarks>The defaults are the values tuned on the development split of practical 01 (offline: BM25 and LSA, with
+/// the thesaurus), by a grid search maximising recall@1 + recall@5 / 2 + MRR / 4.</remarks>
+public sealed record RerankerOptions(double Bm25Weight = 0.7, double DateWeight = 1.2, double CoverageWeight = 0.8,
+    int Candidates = 30, int DateHorizonDays = 7, bool Thesaurus = false, double AnswerTypeWeight = 0.3);
 
 /// <summary>The features of one candidate and the score they give.</summary>
 /// <param name="Document">The candidate passage.</param>
@@ -18,12 +21,15 @@ public sealed record RerankerOptions(double Bm25Weight = 0.8, double DateWeight 
 /// <param name="Dense">Cosine min-max normalised over the candidates (0..1).</param>
 /// <param name="Date">Date proximity to the question's period (0..1; 0 when the question names none).</param>
 /// <param name="Coverage">IDF-weighted share of the query's terms present in the passage (0..1).</param>
-/// <param name="Score">w·Bm25 + (1 − w)·Dense + DateWeight·Date + CoverageWeight·Coverage.</param>
-public sealed record RerankFeatures(Document Document, double Bm25, double Dense, double Date, double Coverage, double Score)
+/// <param name="AnswerType">1 when the question asks for a number and the passage holds one, else 0.</param>
+/// <param name="Score">w·Bm25 + (1 − w)·Dense + DateWeight·Date + CoverageWeight·Coverage + AnswerTypeWeight·AnswerType.</param>
+public sealed record RerankFeatures(Document Document, double Bm25, double Dense, double Date, double Coverage,
+    double AnswerType, double Score)
 {
-    /// <summary>One line: score, the four features, the passage.</summary>
+    /// <summary>One line: score, the features, the passage.</summary>
     public override string ToString() =>
-        $"{Score,6:0.000}  bm25 {Bm25:0.00}  dense {Dense:0.00}  date {Date:0.00}  coverage {Coverage:0.00}  {Document}";
+        $"{Score,6:0.000}  bm25 {Bm25:0.00}  dense {Dense:0.00}  date {Date:0.00}  coverage {Coverage:0.00}  "
+        + $"number {AnswerType:0}  {Document}";
 }
 
 /// <summary>
@@ -32,7 +38,7 @@ public sealed record RerankFeatures(Document Document, double Bm25, double Dense
 /// features of each candidate (normalised BM25, normalised cosine, date proximity, rare-word coverage) decides the
 /// order, and with it the first rank that an extractive answerer quotes. Dates become a boost, not a wall.
 /// </summary>
-public sealed class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, RerankerOptions? options = null, string? name = null)
+public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, RerankerOptions? options = null, string? name = null)
     : IRetriever
 {
     /// <summary>The weights in use.</summary>
@@ -72,12 +78,21 @@ public sealed class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, Rer
         var cosines = lists.Where((_, i) => i % 2 == 1).SelectMany(l => l)
             .GroupBy(h => h.Document.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Score);
         return Score(pool.Values.ToList(), bm25.ScoresOf(query, pool.Values), cosines, bm25.Tokenizer.Tokenize(query),
-            filter.Dates);
+            filter.Dates, WantsNumber(query));
     }
+
+    /// <summary>Whether the question asks for a quantity: « combien », « quel score / taux / pourcentage / âge… ».</summary>
+    public static bool WantsNumber(string question) => NumberQuestion().IsMatch(question);
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"\b(combien|quel(le)? (score|taux|pourcentage|température|âge|rang)|à quelle vitesse|de combien|à combien)\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex NumberQuestion();
 
     /// <summary>The reranking itself, on features already computed (public so it can be tested by hand).</summary>
     public IReadOnlyList<RerankFeatures> Score(IReadOnlyList<Document> candidates, IReadOnlyDictionary<string, double> bm25Scores,
-        IReadOnlyDictionary<string, double> cosines, IReadOnlyList<string> queryTerms, DateRange? period)
+        IReadOnlyDictionary<string, double> cosines, IReadOnlyList<string> queryTerms, DateRange? period,
+        bool wantsNumber = false)
     {
         var maxBm25 = candidates.Max(d => bm25Scores.GetValueOrDefault(d.Id));
         var known = candidates.Where(d => cosines.ContainsKey(d.Id)).Select(d => cosines[d.Id]).ToList();
@@ -89,8 +104,9 @@ public sealed class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, Rer
                 var c = cosines.TryGetValue(d.Id, out var cos) && maxCos > minCos ? (cos - minCos) / (maxCos - minCos) : 0;
                 var t = DateProximity.Score(d.Date, period, Options.DateHorizonDays);
                 var v = bm25.Coverage(queryTerms, d);
-                return new RerankFeatures(d, b, c, t, v,
-                    w * b + (1 - w) * c + Options.DateWeight * t + Options.CoverageWeight * v);
+                var a = wantsNumber && d.Text.Any(char.IsAsciiDigit) ? 1 : 0;
+                return new RerankFeatures(d, b, c, t, v, a,
+                    w * b + (1 - w) * c + Options.DateWeight * t + Options.CoverageWeight * v + Options.AnswerTypeWeight * a);
             })
             .OrderByDescending(f => f.Score).ThenBy(f => f.Document.Id, StringComparer.Ordinal).ToList();
     }

@@ -78,6 +78,30 @@ public class RerankingTests
         Assert.Equal(0.95, f[1].Score, 12);
     }
 
+    [Theory]
+    [InlineData("Combien de visiteurs ?", true)]
+    [InlineData("Quel score contre Lyon ?", true)]
+    [InlineData("De combien les prix ont-ils augmenté ?", true)]
+    [InlineData("Qui a gagné le Tour ?", false)]
+    [InlineData("Quel film a gagné ?", false)]
+    public void Questions_asking_for_a_quantity_are_recognised(string question, bool wants) =>
+        Assert.Equal(wants, RerankingRetriever.WantsNumber(question));
+
+    [Fact]
+    public void A_number_question_boosts_passages_holding_a_number()
+    {
+        Document[] docs = [new("n1", "Lyon : 41 °C à Bron"), new("n2", "Lyon suffoque sous la chaleur")];
+        var bm25 = new Bm25Retriever(docs);
+        var reranker = new RerankingRetriever(bm25, new FixedRetriever("dense"),
+            new RerankerOptions(Bm25Weight: 1, DateWeight: 0, CoverageWeight: 0, AnswerTypeWeight: 0.3));
+        var scores = new Dictionary<string, double> { ["n1"] = 1, ["n2"] = 2 }; // BM25: n1 0.5, n2 1
+        var f = reranker.Score(docs, scores, new Dictionary<string, double>(), [], null, wantsNumber: true);
+        Assert.Equal(["n2", "n1"], f.Select(x => x.Document.Id)); // 1 > 0.5 + 0.3
+        Assert.Equal(0.8, f[1].Score, 12);
+        Assert.Equal(1, f[1].AnswerType);
+        Assert.Equal(0, f[0].AnswerType);
+    }
+
     [Fact]
     public void Coverage_is_the_idf_weighted_share_of_query_terms_in_the_passage()
     {
