@@ -148,11 +148,16 @@ public static partial class FrenchDates
     /// <summary>« début de l'été » is its first month, « fin de l'hiver » its last (not the whole season).</summary>
     private static DateRange SeasonPart(Match m, Context c)
     {
-        var whole = SeasonRange(m, c);
-        var p = FrenchTokenizer.RemoveAccents(m.Groups["p"].Value.ToLowerInvariant());
-        return p == "debut"
-            ? DateRange.Month(whole.From.Year, whole.From.Month)
-            : DateRange.Month(whole.To.Year, whole.To.Month);
+        var start = FrenchTokenizer.RemoveAccents(m.Groups["p"].Value.ToLowerInvariant()) == "debut";
+        var season = m.Groups["s"].Value;
+        DateRange Part(int year)
+        {
+            var whole = Season(season, year);
+            return start ? DateRange.Month(whole.From.Year, whole.From.Month) : DateRange.Month(whole.To.Year, whole.To.Month);
+        }
+        // The part, not the whole season, is resolved against the corpus: « au début de l'hiver » of a 2024 corpus is
+        // December 2024 (winter 2025 starts inside it), not December 2023.
+        return m.Groups["y"].Success ? Part(int.Parse(m.Groups["y"].Value)) : ResolveYear(Part, c);
     }
 
     /// <summary>A holiday or event; « avant » is the week before it, « après » the week after.</summary>

@@ -47,6 +47,7 @@ public class SoftDatesTests
     [Theory]
     [InlineData("Quelle ville inondée au début de l'été ?", "2024-06-01..2024-06-30", "Quelle ville inondée ?")]
     [InlineData("Quelle tempête à la fin de l'hiver ?", "2024-02-01..2024-02-29", "Quelle tempête ?")]
+    [InlineData("Quelle tempête au début de l'hiver ?", "2024-12-01..2024-12-31", "Quelle tempête ?")]
     [InlineData("Quelle neige à la fin de l'automne 2024 ?", "2024-11-01..2024-11-30", "Quelle neige ?")]
     public void The_start_or_end_of_a_season_is_its_first_or_last_month(string question, string range, string without)
     {
