@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>What <see cref="FrenchDates.Parse(string, int)"/> found in a question: the period, the words that named it, and the question without them.</summary>
+/// <summary>What <see cref="FrenchDates.Parse(string, int)"/> found in a question: the period, the words that named
+/// it, and the question without them.</summary>
 /// <param name="Question">The question as asked.</param>
 /// <param name="Range">The period found, or null.</param>
 /// <param name="Expression">The words that named it.</param>
@@ -39,7 +40,8 @@ public static partial class FrenchDates
 
     /// <summary>
     /// As <see cref="Parse(string, int)"/>, and when <paramref name="span"/> is given a season or holiday named without
-    /// a year is the instance that overlaps the corpus most (« l'hiver » of a 2024 corpus: Dec 2023–Feb 2024), « l'hiver
+    /// a year is the instance that overlaps the corpus most (« l'hiver » of a 2024 corpus: Dec 2023–Feb 2024),
+    /// « l'hiver
     /// dernier » the last complete one. <paramref name="extended"/> adds what the first parser missed: holidays and
     /// events (<see cref="FrenchHolidays"/>), « avant / après » a holiday, the start or end of a season, « début de
     /// l'année », « cette année », « l'an dernier »; false gives the first parser exactly.
@@ -129,7 +131,8 @@ public static partial class FrenchDates
     internal static DateRange ResolveYear(Func<int, DateRange> instance, Context c, bool last = false)
     {
         if (c.Span is null) return instance(c.DefaultYear);
-        var years = Enumerable.Range(c.Span.From.Year - 1, c.Span.To.Year - c.Span.From.Year + 3).Select(instance).ToList();
+        var years = Enumerable.Range(c.Span.From.Year - 1, c.Span.To.Year - c.Span.From.Year + 3)
+            .Select(instance).ToList();
         if (last && years.Where(r => c.Span.Contains(r.To)).LastOrDefault() is { } complete) return complete;
         return years.OrderByDescending(r => OverlapDays(r, c.Span)).ThenBy(r => DaysAway(r, c.Span))
             .ThenByDescending(r => r.From).First();
@@ -153,7 +156,9 @@ public static partial class FrenchDates
         DateRange Part(int year)
         {
             var whole = Season(season, year);
-            return start ? DateRange.Month(whole.From.Year, whole.From.Month) : DateRange.Month(whole.To.Year, whole.To.Month);
+            return start
+                ? DateRange.Month(whole.From.Year, whole.From.Month)
+                : DateRange.Month(whole.To.Year, whole.To.Month);
         }
         // The part, not the whole season, is resolved against the corpus: « au début de l'hiver » of a 2024 corpus is
         // December 2024 (winter 2025 starts inside it), not December 2023.
@@ -216,12 +221,15 @@ public static partial class FrenchDates
     private const string SeasonName = "(?-i:printemps|été|ete|automne|hiver)";
     private const string Relative = @"(?:juste\s+)?(?<rel>avant|après|apres)\s+";
 
+    private const string HolidayLead = @"(?:à|a|pour|pendant|durant|lors|au\s+moment|le\s+jour|la\s+veille|la\s+nuit"
+        + @"|le\s+week-end|le\s+pont|le\s+réveillon|du\s+réveillon)";
+
     private static readonly Rule[] Rules =
     [
         new(new Regex($@"\b(?:entre\s+(?:le\s+mois\s+de\s+)?(?<m1>{Months})\s+et|de\s+(?<m1>{Months})\s+à)\s+(?<m2>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => MonthSpan(m, c.DefaultYear)),
-        new(new Regex($@"\b(?:le\s+)?(?<d>1er|[0-3]?\d)\s+(?<m>{Months})(?:\s+{Year})?\b", Options), (m, c) => Day(m, c.DefaultYear),
-            RuleKind.Day),
+        new(new Regex($@"\b(?:le\s+)?(?<d>1er|[0-3]?\d)\s+(?<m>{Months})(?:\s+{Year})?\b", Options),
+            (m, c) => Day(m, c.DefaultYear), RuleKind.Day),
         new(new Regex($@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|fin)[\s-]+(?<m>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => PartOfMonth(m, c.DefaultYear)),
         new(new Regex($@"\b(?:en|courant|dans\s+le\s+courant\s+d(?:e\s+|')|au\s+(?:cours\s+du\s+)?mois\s+d(?:e\s+|')|pendant\s+le\s+mois\s+d(?:e\s+|'))\s*(?<m>{Months})(?:\s+{Year})?\b", Options),
@@ -229,10 +237,12 @@ public static partial class FrenchDates
         new(new Regex($@"\b(?<m>{Months})\s+{Year}\b", Options),
             (m, c) => DateRange.Month(int.Parse(m.Groups["y"].Value), MonthNumber(m.Groups["m"].Value))),
         // Holidays and events, with a preposition: « à la Toussaint », « pendant les JO », « juste avant Noël ».
-        new(new Regex($@"\b(?:{Relative}|(?:à|a|pour|pendant|durant|lors|au\s+moment|le\s+jour|la\s+veille|la\s+nuit|le\s+week-end|le\s+pont|le\s+réveillon|du\s+réveillon)\s+(?:de\s+|d'|des\s+|du\s+)?)(?:la\s+|l'|les\s+|le\s+)?(?<h>{FrenchHolidays.Pattern})(?:\s+{Year})?(?!\w)", Options),
+        new(new Regex($@"\b(?:{Relative}|{HolidayLead}\s+(?:de\s+|d'|des\s+|du\s+)?)(?:la\s+|l'|les\s+|le\s+)?"
+                + $@"(?<h>{FrenchHolidays.Pattern})(?:\s+{Year})?(?!\w)", Options),
             HolidayRange, RuleKind.Holiday, Extended: true),
         // The start or end of a season: « au début de l'été », « à la fin de l'hiver », « fin de l'automne 2024 ».
-        new(new Regex($@"(?:\b(?:au|à\s+la|a\s+la|dès\s+le|en)\s+)?\b(?<p>début|debut|fin)\s+(?:de\s+l'|du\s+|de\s+)(?<s>{SeasonName})(?:\s+{Year})?\b", Options),
+        new(new Regex($@"(?:\b(?:au|à\s+la|a\s+la|dès\s+le|en)\s+)?\b(?<p>début|debut|fin)\s+(?:de\s+l'|du\s+|de\s+)"
+                + $@"(?<s>{SeasonName})(?:\s+{Year})?\b", Options),
             SeasonPart, Extended: true),
         // A season needs a preposition or a year, and a lower-case name after a preposition: « a été nommé » and
         // « au Printemps de Bourges » are not dates.
@@ -244,8 +254,8 @@ public static partial class FrenchDates
             (m, c) => PartOfYear(m, c.Span?.To.Year ?? c.DefaultYear), Extended: true),
         new(new Regex(@"\b(?:à|a|pour|depuis)\s+la\s+rentrée(?:\s+(?<y>(?:19|20)\d\d))?\b", Options),
             (m, c) => DateRange.Month(YearOr(m.Groups["y"], c.DefaultYear), 9)),
-        new(new Regex(@"\b(?<this>cette\s+année)\b", Options), (m, c) => PartOfYear(m, c.Span?.To.Year ?? c.DefaultYear),
-            Extended: true),
+        new(new Regex(@"\b(?<this>cette\s+année)\b", Options),
+            (m, c) => PartOfYear(m, c.Span?.To.Year ?? c.DefaultYear), Extended: true),
         new(new Regex(@"\b(?:l'an|l'année)\s+(?:derni(?:er|ère)|pass(?:é|ée))\b", Options),
             (m, c) => DateRange.Year((c.Span?.To.Year ?? c.DefaultYear) - 1), Extended: true),
         new(new Regex($@"(?:\b(?<rel>depuis|avant|après|apres)\s+|\b(?:en|au\s+cours\s+de|durant|pendant)\s+(?:l'année\s+)?)?\b{Year}\b", Options),

@@ -24,7 +24,7 @@ public static class FrenchHolidays
         return new DateOnly(year, month, day);
     }
 
-    /// <summary>Mother's Day in France: the last Sunday of May, or the first of June when it falls on Pentecost.</summary>
+    /// <summary>Mother's Day in France: the last Sunday of May, or the first of June when that is Pentecost.</summary>
     public static DateOnly MothersDay(int year)
     {
         var day = new DateOnly(year, 5, 31);

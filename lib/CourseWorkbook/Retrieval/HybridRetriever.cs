@@ -13,8 +13,9 @@ public sealed class HybridRetriever(IReadOnlyList<IRetriever> retrievers, int rr
     public HybridRetriever(IRetriever first, IRetriever second, int rrfK = 60, int candidates = 50)
         : this([first, second], rrfK, candidates) { }
 
-    /// <summary>Fuses two retrievers by normalised scores, <paramref name="firstWeight"/> for the first and the rest for the second.</summary>
-    public static HybridRetriever Weighted(IRetriever first, IRetriever second, double firstWeight, int candidates = 50) =>
+    /// <summary>Fuses two retrievers by normalised scores: <paramref name="firstWeight"/> for the first, the rest for the second.</summary>
+    public static HybridRetriever Weighted(IRetriever first, IRetriever second, double firstWeight, int candidates = 50)
+        =>
         new([first, second], candidates: candidates, weights: [firstWeight, 1 - firstWeight]);
 
     /// <summary>The retrievers fused.</summary>

@@ -39,7 +39,8 @@ public static partial class QueryExpansion
         (@"champion de France de rugby", "Top 14 titre"),
         (@"pain\b", "baguette"),
         (@"trois-mâts", "Belem"),
-        (@"\bIrlandais", "Irlande"), (@"\bÉcossais", "Écosse"), (@"\bAnglais", "Angleterre"), (@"\bGallois", "pays de Galles"),
+        (@"\bIrlandais", "Irlande"), (@"\bÉcossais", "Écosse"), (@"\bAnglais", "Angleterre"),
+        (@"\bGallois", "pays de Galles"),
         (@"\bItaliens?\b", "Italie"), (@"\bAllemands?\b", "Allemagne"), (@"\bBelges?\b", "Belgique"),
         (@"\bEspagnols?\b", "Espagne"), (@"\bMarseillais", "Marseille OM"), (@"\bLyonnais", "Lyon"),
         (@"\bToulousains?\b|toulousaines?\b", "Toulouse"), (@"\bParisiens?\b|parisiennes?\b", "Paris"),
@@ -48,9 +49,10 @@ public static partial class QueryExpansion
     ];
 
     private static readonly (Regex Pattern, string Adds)[] Compiled =
-        French.Select(e => (new Regex(e.Pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant), e.Adds)).ToArray();
+        French.Select(e => (new Regex(e.Pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant), e.Adds))
+            .ToArray();
 
-    /// <summary>The query followed by the words of every entry it matches (each once); unchanged when none matches.</summary>
+    /// <summary>The query followed by the words of every entry it matches (each once); unchanged if none does.</summary>
     public static string Expand(string query)
     {
         var adds = Compiled.Where(e => e.Pattern.IsMatch(query)).Select(e => e.Adds).Distinct().ToList();

@@ -48,7 +48,8 @@ public static class QueryPlanner
         var parsed = FrenchDates.Parse(question, defaultYear, options.Extended ? corpusSpan : null, options.Extended);
         if (parsed.Range is null) return new QueryPlan(question, question, new SearchFilter(null, section));
         var range = parsed.IsDay && options.DayTolerance > 0
-            ? new DateRange(parsed.Range.From.AddDays(-options.DayTolerance), parsed.Range.To.AddDays(options.DayTolerance))
+            ? new DateRange(parsed.Range.From.AddDays(-options.DayTolerance),
+                parsed.Range.To.AddDays(options.DayTolerance))
             : parsed.Range;
         if (corpusSpan is not null && !range.Overlaps(corpusSpan))
             return new QueryPlan(question, question, new SearchFilter(null, section), parsed.Expression,
@@ -64,15 +65,17 @@ public static class QueryPlanner
     public static async Task<IReadOnlyList<SearchHit>> SearchAsync(IRetriever retriever, QueryPlan plan, int k,
         CancellationToken cancellationToken = default)
     {
-        var hits = await retriever.SearchAsync(plan.SearchText, k, plan.Filter, cancellationToken).ConfigureAwait(false);
-        if (!plan.FallBack || plan.Filter.Dates is null || hits.Count >= k) return hits;
-        var wider = await retriever.SearchAsync(plan.SearchText, k, plan.Filter with { Dates = null }, cancellationToken)
+        var hits = await retriever.SearchAsync(plan.SearchText, k, plan.Filter, cancellationToken)
             .ConfigureAwait(false);
+        if (!plan.FallBack || plan.Filter.Dates is null || hits.Count >= k) return hits;
+        var wider = await retriever.SearchAsync(plan.SearchText, k, plan.Filter with { Dates = null },
+            cancellationToken).ConfigureAwait(false);
         return WithFallback(hits, wider, k);
     }
 
     /// <summary>The filtered hits first, then unfiltered ones not already there, up to k, ranks renumbered.</summary>
-    public static IReadOnlyList<SearchHit> WithFallback(IReadOnlyList<SearchHit> filtered, IReadOnlyList<SearchHit> wider, int k)
+    public static IReadOnlyList<SearchHit> WithFallback(IReadOnlyList<SearchHit> filtered, IReadOnlyList<SearchHit> wider,
+        int k)
     {
         var seen = filtered.Select(h => h.Document.Id).ToHashSet(StringComparer.Ordinal);
         return filtered.Concat(wider.Where(h => !seen.Contains(h.Document.Id))).Take(k)

@@ -9,8 +9,9 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="Relevant">Ids of the documents that answer it (one is enough).</param>
 /// <param name="Dates">The period the question names, when the answer depends on it (publication dates).</param>
 /// <param name="Section">A section the answer must come from, when the question names one.</param>
-/// <param name="Kind">What makes it hard: <c>direct</c>, <c>paraphrase</c> (few shared words), <c>recurring</c> (a topic
-/// that comes back, told apart by its date), <c>date</c> (a day, a holiday, a relative period), <c>ambiguous</c>.</param>
+/// <param name="Kind">What makes it hard: <c>direct</c>, <c>paraphrase</c> (few shared words), <c>recurring</c> (a
+/// topic that comes back, told apart by its date), <c>date</c> (a day, a holiday, a relative period),
+/// <c>ambiguous</c>.</param>
 /// <param name="Split"><c>dev</c> (for tuning) or <c>heldout</c> (measured once, at the end).</param>
 public sealed record RagQuestion(string Id, string Question, IReadOnlyList<string> Relevant, DateRange? Dates = null,
     string? Section = null, string? Kind = null, string? Split = null)
@@ -52,7 +53,7 @@ public static class QuestionSet
         return questions;
     }
 
-    /// <summary>Loads the questions and checks them against the corpus (<see cref="Validate"/>); any problem fails the load.</summary>
+    /// <summary>Loads the questions and checks them against the corpus (<see cref="Validate"/>); a problem fails the load.</summary>
     public static IReadOnlyList<RagQuestion> Load(string path, IEnumerable<Document> corpus)
     {
         var questions = Load(path);

@@ -1,6 +1,6 @@
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>Weights of <see cref="RerankingRetriever"/> (tuned on the development questions, never on held-out ones).</summary>
+/// <summary>Weights of <see cref="RerankingRetriever"/> (tuned on development questions, never on held-out ones).</summary>
 /// <param name="Bm25Weight">Share of BM25 in the fused similarity; the dense retriever gets the rest.</param>
 /// <param name="DateWeight">Weight of <see cref="DateProximity"/>: how much a date in the period is worth.</param>
 /// <param name="CoverageWeight">Weight of <see cref="Bm25Retriever.Coverage"/>: the share of the query's rare words a
@@ -22,7 +22,8 @@ public sealed record RerankerOptions(double Bm25Weight = 0.7, double DateWeight 
 /// <param name="Date">Date proximity to the question's period (0..1; 0 when the question names none).</param>
 /// <param name="Coverage">IDF-weighted share of the query's terms present in the passage (0..1).</param>
 /// <param name="AnswerType">1 when the question asks for a number and the passage holds one, else 0.</param>
-/// <param name="Score">w·Bm25 + (1 − w)·Dense + DateWeight·Date + CoverageWeight·Coverage + AnswerTypeWeight·AnswerType.</param>
+/// <param name="Score">w·Bm25 + (1 − w)·Dense + DateWeight·Date + CoverageWeight·Coverage
+/// + AnswerTypeWeight·AnswerType.</param>
 public sealed record RerankFeatures(Document Document, double Bm25, double Dense, double Date, double Coverage,
     double AnswerType, double Score)
 {
@@ -38,14 +39,15 @@ public sealed record RerankFeatures(Document Document, double Bm25, double Dense
 /// features of each candidate (normalised BM25, normalised cosine, date proximity, rare-word coverage) decides the
 /// order, and with it the first rank that an extractive answerer quotes. Dates become a boost, not a wall.
 /// </summary>
-public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, RerankerOptions? options = null, string? name = null)
-    : IRetriever
+public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever dense, RerankerOptions? options = null,
+    string? name = null) : IRetriever
 {
     /// <summary>The weights in use.</summary>
     public RerankerOptions Options { get; } = options ?? new();
 
     /// <inheritdoc />
-    public string Name { get; } = name ?? $"Reranked (BM25 + {dense.Name} + dates{((options?.Thesaurus ?? false) ? " + thesaurus" : "")})";
+    public string Name { get; } =
+        name ?? $"Reranked (BM25 + {dense.Name} + dates{((options?.Thesaurus ?? false) ? " + thesaurus" : "")})";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null,
@@ -81,7 +83,7 @@ public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever de
             filter.Dates, WantsNumber(query));
     }
 
-    /// <summary>Whether the question asks for a quantity: « combien », « quel score / taux / pourcentage / âge… ».</summary>
+    /// <summary>Whether the question asks for a quantity: « combien », « quel score / taux / âge… ».</summary>
     public static bool WantsNumber(string question) => NumberQuestion().IsMatch(question);
 
     [System.Text.RegularExpressions.GeneratedRegex(
@@ -90,8 +92,9 @@ public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever de
     private static partial System.Text.RegularExpressions.Regex NumberQuestion();
 
     /// <summary>The reranking itself, on features already computed (public so it can be tested by hand).</summary>
-    public IReadOnlyList<RerankFeatures> Score(IReadOnlyList<Document> candidates, IReadOnlyDictionary<string, double> bm25Scores,
-        IReadOnlyDictionary<string, double> cosines, IReadOnlyList<string> queryTerms, DateRange? period,
+    public IReadOnlyList<RerankFeatures> Score(IReadOnlyList<Document> candidates,
+        IReadOnlyDictionary<string, double> bm25Scores, IReadOnlyDictionary<string, double> cosines,
+        IReadOnlyList<string> queryTerms, DateRange? period,
         bool wantsNumber = false)
     {
         var maxBm25 = candidates.Max(d => bm25Scores.GetValueOrDefault(d.Id));
@@ -101,12 +104,15 @@ public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever de
         return candidates.Select(d =>
             {
                 var b = maxBm25 > 0 ? bm25Scores.GetValueOrDefault(d.Id) / maxBm25 : 0;
-                var c = cosines.TryGetValue(d.Id, out var cos) && maxCos > minCos ? (cos - minCos) / (maxCos - minCos) : 0;
+                var c = cosines.TryGetValue(d.Id, out var cos) && maxCos > minCos
+                    ? (cos - minCos) / (maxCos - minCos)
+                    : 0;
                 var t = DateProximity.Score(d.Date, period, Options.DateHorizonDays);
                 var v = bm25.Coverage(queryTerms, d);
                 var a = wantsNumber && d.Text.Any(char.IsAsciiDigit) ? 1 : 0;
                 return new RerankFeatures(d, b, c, t, v, a,
-                    w * b + (1 - w) * c + Options.DateWeight * t + Options.CoverageWeight * v + Options.AnswerTypeWeight * a);
+                    w * b + (1 - w) * c + Options.DateWeight * t + Options.CoverageWeight * v
+                    + Options.AnswerTypeWeight * a);
             })
             .OrderByDescending(f => f.Score).ThenBy(f => f.Document.Id, StringComparer.Ordinal).ToList();
     }
