@@ -34,6 +34,15 @@ public class SoftDatesTests
     }
 
     [Theory]
+    [InlineData("Combien de voitures brûlées pour le jour de l'an 2024 ?", "2024-01-01..2024-01-01")]
+    [InlineData("Que s'est-il passé le jour de la Saint-Sylvestre ?", "2024-12-31..2024-12-31")]
+    [InlineData("Quel prix pour la galette à l'Épiphanie ?", "2024-01-06..2024-01-06")]
+    [InlineData("Qui a défilé le 14 juillet ?", "2024-07-14..2024-07-14")]
+    [InlineData("Combien d'élèves à la rentrée ?", "2024-09-01..2024-09-30")]
+    public void Named_days_of_the_calendar_resolve_to_their_date(string question, string range) =>
+        Assert.Equal(range, FrenchDates.Parse(question, 2024, Span2024).Range?.ToString());
+
+    [Theory]
     [InlineData("Quels policiers avant les Jeux ?")] // « avant » an event is not a week: no date
     [InlineData("Quel film a gagné le prix Jean-Vigo ?")]
     [InlineData("Où se trouve le marché de Noël ?")] // no preposition: « de Noël » names a thing
