@@ -67,7 +67,7 @@ public class RagDataTests
         Assert.Empty(QuestionSet.Validate(questions, Headlines));
         Assert.True(questions.Count >= 150);
         Assert.Equal(questions.Count, QuestionSet.Split(questions, "dev").Count + QuestionSet.Split(questions, "heldout").Count);
-        Assert.True(questions.Count(q => q.Kind == "paraphrase") >= 0.35 * questions.Count);
+        Assert.True(questions.Count(q => q.Kind == "paraphrase") >= 0.4 * questions.Count);
         Assert.All(questions, q => Assert.Contains(q.Kind, new[] { "direct", "paraphrase", "recurring", "date", "ambiguous" }));
     }
 
