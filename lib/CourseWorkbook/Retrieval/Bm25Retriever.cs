@@ -14,6 +14,7 @@ public sealed class Bm25Retriever : IRetriever
     private readonly Dictionary<string, List<(int Doc, int Tf)>> postings = new(StringComparer.Ordinal);
     private readonly int[] lengths;
     private readonly double averageLength;
+    private readonly Dictionary<string, int> indexOf = new(StringComparer.Ordinal);
 
     /// <summary>Indexes the documents (tokenised once, inverted index in memory).</summary>
     public Bm25Retriever(IEnumerable<Document> documents, FrenchTokenizer? tokenizer = null, Bm25Options? options = null)
@@ -33,6 +34,7 @@ public sealed class Bm25Retriever : IRetriever
             }
         }
         averageLength = lengths.Length == 0 ? 0 : lengths.Average();
+        for (var d = 0; d < this.documents.Length; d++) indexOf.TryAdd(this.documents[d].Id, d);
     }
 
     /// <inheritdoc />
@@ -70,6 +72,27 @@ public sealed class Bm25Retriever : IRetriever
             }
         }
         return scores;
+    }
+
+    /// <summary>The BM25 score of each given document (by id) for the query.</summary>
+    public IReadOnlyDictionary<string, double> ScoresOf(string query, IEnumerable<Document> wanted)
+    {
+        var all = ScoreAll(query);
+        return wanted.Where(d => indexOf.ContainsKey(d.Id)).DistinctBy(d => d.Id)
+            .ToDictionary(d => d.Id, d => all[indexOf[d.Id]], StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Share of the query's weight the document contains: <c>Σ idf(t) over query terms in the document / Σ idf(t) over
+    /// query terms in the index</c> (distinct terms; 0 when none is indexed). Rewards the rare, decisive words.
+    /// </summary>
+    public double Coverage(IReadOnlyList<string> queryTerms, Document document)
+    {
+        var terms = queryTerms.Distinct(StringComparer.Ordinal).Where(t => Idf(t) > 0).ToList();
+        var total = terms.Sum(Idf);
+        if (total <= 0) return 0;
+        var inDocument = Tokenizer.Tokenize(document.Text).ToHashSet(StringComparer.Ordinal);
+        return terms.Where(inDocument.Contains).Sum(Idf) / total;
     }
 
     /// <inheritdoc />

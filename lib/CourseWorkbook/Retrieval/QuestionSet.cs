@@ -9,7 +9,12 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="Relevant">Ids of the documents that answer it (one is enough).</param>
 /// <param name="Dates">The period the question names, when the answer depends on it (publication dates).</param>
 /// <param name="Section">A section the answer must come from, when the question names one.</param>
-public sealed record RagQuestion(string Id, string Question, IReadOnlyList<string> Relevant, DateRange? Dates = null, string? Section = null)
+/// <param name="Kind">What makes it hard: <c>direct</c>, <c>paraphrase</c> (few shared words), <c>recurring</c> (a
+/// topic that comes back, told apart by its date), <c>date</c> (a day, a holiday, a relative period),
+/// <c>ambiguous</c>.</param>
+/// <param name="Split"><c>dev</c> (for tuning) or <c>heldout</c> (measured once, at the end).</param>
+public sealed record RagQuestion(string Id, string Question, IReadOnlyList<string> Relevant, DateRange? Dates = null,
+    string? Section = null, string? Kind = null, string? Split = null)
 {
     /// <summary>The filter written by hand with the question (what a perfect date parser would produce).</summary>
     public SearchFilter GoldFilter => new(Dates, Section);
@@ -43,16 +48,38 @@ public static class QuestionSet
                     throw new FormatException($"{path}:{lineNumber}: dates must be {{\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\"}}");
                 dates = new DateRange(from, to);
             }
-            questions.Add(new RagQuestion(row.Id, row.Question, row.Relevant, dates, row.Section));
+            questions.Add(new RagQuestion(row.Id, row.Question, row.Relevant, dates, row.Section, row.Kind, row.Split));
         }
         return questions;
     }
 
-    /// <summary>Checks that every relevant id exists in the corpus and passes the question's gold filter.</summary>
+    /// <summary>Loads the questions and checks them against the corpus (<see cref="Validate"/>); a problem fails the load.</summary>
+    public static IReadOnlyList<RagQuestion> Load(string path, IEnumerable<Document> corpus)
+    {
+        var questions = Load(path);
+        var problems = Validate(questions, corpus);
+        if (problems.Count > 0) throw new FormatException($"{path}: {string.Join("; ", problems)}");
+        return questions;
+    }
+
+    /// <summary>The questions of one split (<c>dev</c> or <c>heldout</c>).</summary>
+    public static IReadOnlyList<RagQuestion> Split(IEnumerable<RagQuestion> questions, string split) =>
+        questions.Where(q => string.Equals(q.Split, split, StringComparison.Ordinal)).ToList();
+
+    /// <summary>
+    /// Checks that question ids are unique, date ranges ordered (from ≤ to), and every relevant id exists in the corpus
+    /// and passes the question's gold filter. Returns the problems found (empty: valid).
+    /// </summary>
     public static IReadOnlyList<string> Validate(IEnumerable<RagQuestion> questions, IEnumerable<Document> corpus)
     {
         var byId = corpus.ToDictionary(d => d.Id, StringComparer.Ordinal);
         var problems = new List<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var q in questions)
+        {
+            if (!ids.Add(q.Id)) problems.Add($"{q.Id}: duplicate question id");
+            if (q.Dates is { } d && d.From > d.To) problems.Add($"{q.Id}: dates {d} end before they start");
+        }
         foreach (var q in questions)
             foreach (var id in q.Relevant)
             {

@@ -39,7 +39,9 @@ public static class RagPrompt
 /// <param name="CorpusSpan">Dates covered by the corpus: gives the default year of « en mars » and drops filters outside it.</param>
 /// <param name="UseDateFilter">Parse the question's dates into a filter (false: leave dates to similarity, as the TP's first version).</param>
 /// <param name="SystemPrompt">Replaces <see cref="RagPrompt.System"/>.</param>
-public sealed record RagOptions(int Passages = 5, DateRange? CorpusSpan = null, bool UseDateFilter = true, string? SystemPrompt = null);
+/// <param name="Planner">How dates are planned (tolerance, holidays, fallback); null: the default planner.</param>
+public sealed record RagOptions(int Passages = 5, DateRange? CorpusSpan = null, bool UseDateFilter = true,
+    string? SystemPrompt = null, PlannerOptions? Planner = null);
 
 /// <summary>A question answered by retrieval then generation, with everything needed to judge the answer.</summary>
 public sealed record RagAnswer(string Question, QueryPlan Plan, IReadOnlyList<SearchHit> Passages, string Answer, string AnsweredBy,
@@ -69,13 +71,14 @@ public sealed class RagPipeline(IRetriever retriever, IChatClient chat, RagOptio
 
     /// <summary>Step 1: the search text and filter for the question.</summary>
     public QueryPlan Plan(string question) =>
-        Options.UseDateFilter ? QueryPlanner.Plan(question, Options.CorpusSpan) : new QueryPlan(question, question, SearchFilter.None);
+        Options.UseDateFilter
+            ? QueryPlanner.Plan(question, Options.CorpusSpan, null, Options.Planner)
+            : new QueryPlan(question, question, SearchFilter.None);
 
     /// <summary>Step 2: the passages that will be put in the prompt.</summary>
     public Task<IReadOnlyList<SearchHit>> RetrieveAsync(string question, CancellationToken cancellationToken = default)
     {
-        var plan = Plan(question);
-        return retriever.SearchAsync(plan.SearchText, Options.Passages, plan.Filter, cancellationToken);
+        return QueryPlanner.SearchAsync(retriever, Plan(question), Options.Passages, cancellationToken);
     }
 
     /// <summary>Step 3 (whole): retrieve, then ask the chat client; returns the answer with its passages and timings.</summary>
@@ -83,7 +86,8 @@ public sealed class RagPipeline(IRetriever retriever, IChatClient chat, RagOptio
     {
         var clock = Stopwatch.StartNew();
         var plan = Plan(question);
-        var passages = await retriever.SearchAsync(plan.SearchText, Options.Passages, plan.Filter, cancellationToken).ConfigureAwait(false);
+        var passages = await QueryPlanner.SearchAsync(retriever, plan, Options.Passages, cancellationToken)
+            .ConfigureAwait(false);
         var retrieval = clock.Elapsed;
         var response = await chat.GetResponseAsync(RagPrompt.Messages(question, passages, Options.SystemPrompt), cancellationToken: cancellationToken).ConfigureAwait(false);
         return new RagAnswer(question, plan, passages, response.Text, response.ModelId ?? ModelOf(chat), retrieval, clock.Elapsed - retrieval);

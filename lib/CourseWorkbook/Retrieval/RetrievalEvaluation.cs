@@ -32,6 +32,13 @@ public sealed record RetrievalScore(string Retriever, FilterMode Filters, int Qu
         $"{Retriever} ({Filters} filters, {Questions} questions): R@1 {RecallAt1:0.000}  R@5 {RecallAt5:0.000}  R@10 {RecallAt10:0.000}  MRR {Mrr:0.000}  {MsPerQuery:0.0} ms/q";
 }
 
+/// <summary>Recall of one retriever on the questions of one kind.</summary>
+public sealed record KindScore(string Retriever, string Kind, int Questions, double RecallAt1, double RecallAt5)
+{
+    /// <summary>One line: retriever, kind, count, recalls.</summary>
+    public override string ToString() => $"{Retriever} [{Kind}, {Questions}]: R@1 {RecallAt1:0.000}  R@5 {RecallAt5:0.000}";
+}
+
 /// <summary>How one question fared: the rank of its first relevant document (null: not in the top 10) and the top hit.</summary>
 public sealed record QuestionOutcome(string Id, string Question, string Filter, int? Rank, string TopHit)
 {
@@ -84,31 +91,74 @@ public static class RetrievalEvaluation
         return null;
     }
 
-    /// <summary>The plan a question is searched with under a filter mode.</summary>
-    public static QueryPlan PlanFor(RagQuestion question, FilterMode mode, DateRange? corpusSpan) => mode switch
-    {
-        FilterMode.None => new QueryPlan(question.Question, question.Question, SearchFilter.None),
-        FilterMode.Parsed => QueryPlanner.Plan(question.Question, corpusSpan),
-        _ => QueryPlanner.Plan(question.Question, corpusSpan) with { Filter = question.GoldFilter },
-    };
+    /// <summary>The plan a question is searched with under a filter mode (planner: <see cref="PlannerOptions.Default"/> when null).</summary>
+    public static QueryPlan PlanFor(RagQuestion question, FilterMode mode, DateRange? corpusSpan, PlannerOptions? planner = null) =>
+        mode switch
+        {
+            FilterMode.None => new QueryPlan(question.Question, question.Question, SearchFilter.None),
+            FilterMode.Parsed => QueryPlanner.Plan(question.Question, corpusSpan, null, planner),
+            _ => QueryPlanner.Plan(question.Question, corpusSpan, null, planner) with { Filter = question.GoldFilter },
+        };
 
     /// <summary>Runs every question through the retriever and scores the rankings.</summary>
     public static async Task<RetrievalScore> EvaluateAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
-        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default)
+        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default,
+        PlannerOptions? planner = null)
     {
         var clock = Stopwatch.StartNew();
-        var outcomes = await RankAllAsync(retriever, questions, mode, corpusSpan, cancellationToken).ConfigureAwait(false);
+        var outcomes = await RankAllAsync(retriever, questions, mode, corpusSpan, planner, cancellationToken).ConfigureAwait(false);
         var ms = questions.Count == 0 ? 0 : clock.Elapsed.TotalMilliseconds / questions.Count;
         return Score(retriever.Name, mode, outcomes.Select(o => (o.Ranked, (IReadOnlyCollection<string>)o.Question.Relevant)), ms);
     }
 
     /// <summary>One row per retriever, same questions and filters: the table to compare them.</summary>
+    public static Task<IReadOnlyList<RetrievalScore>> CompareAsync(IReadOnlyList<RagQuestion> questions, FilterMode mode,
+        DateRange? corpusSpan, params IRetriever[] retrievers) => CompareAsync(questions, mode, corpusSpan, null, retrievers);
+
+    /// <summary>As the overload without a planner, with the given date planner (e.g. <see cref="PlannerOptions.Strict"/>).</summary>
     public static async Task<IReadOnlyList<RetrievalScore>> CompareAsync(IReadOnlyList<RagQuestion> questions, FilterMode mode,
-        DateRange? corpusSpan, params IRetriever[] retrievers)
+        DateRange? corpusSpan, PlannerOptions? planner, params IRetriever[] retrievers)
     {
         var rows = new List<RetrievalScore>();
-        foreach (var r in retrievers) rows.Add(await EvaluateAsync(r, questions, mode, corpusSpan).ConfigureAwait(false));
+        foreach (var r in retrievers)
+            rows.Add(await EvaluateAsync(r, questions, mode, corpusSpan, planner: planner).ConfigureAwait(false));
         return rows;
+    }
+
+    /// <summary>
+    /// Recall@1 and recall@5 per question kind (<see cref="RagQuestion.Kind"/>), then over all questions (kind
+    /// <c>all</c>): which kind of question a retriever fails on.
+    /// </summary>
+    public static async Task<IReadOnlyList<KindScore>> ByKindAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
+        FilterMode mode, DateRange? corpusSpan, PlannerOptions? planner = null, CancellationToken cancellationToken = default)
+    {
+        var ranked = await RankAllAsync(retriever, questions, mode, corpusSpan, planner, cancellationToken).ConfigureAwait(false);
+        KindScore Row(string kind, IEnumerable<(RagQuestion Question, QueryPlan Plan, IReadOnlyList<string> Ranked, Document? Top)> rows)
+        {
+            var s = Score(retriever.Name, mode, rows.Select(o => (o.Ranked, (IReadOnlyCollection<string>)o.Question.Relevant)));
+            return new KindScore(retriever.Name, kind, s.Questions, s.RecallAt1, s.RecallAt5);
+        }
+        return ranked.GroupBy(o => o.Question.Kind ?? "unlabelled").OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Row(g.Key, g)).Append(Row("all", ranked)).ToList();
+    }
+
+    /// <summary>Per-kind scores as a table: one row per kind, one recall@1 and one recall@5 column per retriever.</summary>
+    public static DataFrame KindTable(IEnumerable<KindScore> scores)
+    {
+        var rows = scores.ToList();
+        var kinds = rows.Select(r => r.Kind).Distinct().ToList();
+        var columns = new List<DataFrameColumn>
+        {
+            new StringDataFrameColumn("kind", kinds),
+            new Int32DataFrameColumn("questions", kinds.Select(k => rows.First(r => r.Kind == k).Questions)),
+        };
+        foreach (var retriever in rows.Select(r => r.Retriever).Distinct())
+        {
+            var byKind = rows.Where(r => r.Retriever == retriever).ToDictionary(r => r.Kind);
+            columns.Add(new DoubleDataFrameColumn($"{retriever} R@1", kinds.Select(k => Math.Round(byKind[k].RecallAt1, 3))));
+            columns.Add(new DoubleDataFrameColumn($"{retriever} R@5", kinds.Select(k => Math.Round(byKind[k].RecallAt5, 3))));
+        }
+        return new DataFrame(columns);
     }
 
     /// <summary>
@@ -133,9 +183,10 @@ public static class RetrievalEvaluation
 
     /// <summary>Per-question outcomes, worst first: where the retriever fails and what it returned instead.</summary>
     public static async Task<IReadOnlyList<QuestionOutcome>> OutcomesAsync(IRetriever retriever, IReadOnlyList<RagQuestion> questions,
-        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default)
+        FilterMode mode = FilterMode.Gold, DateRange? corpusSpan = null, CancellationToken cancellationToken = default,
+        PlannerOptions? planner = null)
     {
-        var ranked = await RankAllAsync(retriever, questions, mode, corpusSpan, cancellationToken).ConfigureAwait(false);
+        var ranked = await RankAllAsync(retriever, questions, mode, corpusSpan, planner, cancellationToken).ConfigureAwait(false);
         return ranked
             .Select(o => new QuestionOutcome(o.Question.Id, o.Question.Question, o.Plan.Filter.ToString(),
                 FirstRelevantRank(o.Ranked, o.Question.Relevant), o.Top?.ToString() ?? "(nothing)"))
@@ -147,25 +198,30 @@ public static class RetrievalEvaluation
     /// The top <paramref name="k"/> passages of each retriever for one question, searched with the filter of
     /// <paramref name="mode"/>, each marked when it is one of the question's relevant documents: a failure made visible.
     /// </summary>
-    public static async Task<IReadOnlyList<ComparedHit>> SideBySideAsync(RagQuestion question, FilterMode mode, DateRange? corpusSpan, int k,
-        params IRetriever[] retrievers)
+    public static Task<IReadOnlyList<ComparedHit>> SideBySideAsync(RagQuestion question, FilterMode mode, DateRange? corpusSpan, int k,
+        params IRetriever[] retrievers) => SideBySideAsync(question, mode, corpusSpan, k, null, retrievers);
+
+    /// <summary>As the overload without a planner, with the given date planner.</summary>
+    public static async Task<IReadOnlyList<ComparedHit>> SideBySideAsync(RagQuestion question, FilterMode mode, DateRange? corpusSpan,
+        int k, PlannerOptions? planner, params IRetriever[] retrievers)
     {
-        var plan = PlanFor(question, mode, corpusSpan);
+        var plan = PlanFor(question, mode, corpusSpan, planner);
         var rows = new List<ComparedHit>();
         foreach (var retriever in retrievers)
-            foreach (var hit in await retriever.SearchAsync(plan.SearchText, k, plan.Filter).ConfigureAwait(false))
+            foreach (var hit in await QueryPlanner.SearchAsync(retriever, plan, k).ConfigureAwait(false))
                 rows.Add(new ComparedHit(retriever.Name, hit.Rank, Math.Round(hit.Score, 4), question.Relevant.Contains(hit.Document.Id), hit.Document.ToString()));
         return rows;
     }
 
     private static async Task<List<(RagQuestion Question, QueryPlan Plan, IReadOnlyList<string> Ranked, Document? Top)>> RankAllAsync(
-        IRetriever retriever, IReadOnlyList<RagQuestion> questions, FilterMode mode, DateRange? corpusSpan, CancellationToken cancellationToken)
+        IRetriever retriever, IReadOnlyList<RagQuestion> questions, FilterMode mode, DateRange? corpusSpan, PlannerOptions? planner,
+        CancellationToken cancellationToken)
     {
         var results = new List<(RagQuestion, QueryPlan, IReadOnlyList<string>, Document?)>();
         foreach (var q in questions)
         {
-            var plan = PlanFor(q, mode, corpusSpan);
-            var hits = await retriever.SearchAsync(plan.SearchText, Depth, plan.Filter, cancellationToken).ConfigureAwait(false);
+            var plan = PlanFor(q, mode, corpusSpan, planner);
+            var hits = await QueryPlanner.SearchAsync(retriever, plan, Depth, cancellationToken).ConfigureAwait(false);
             results.Add((q, plan, hits.Select(h => h.Document.Id).ToList(), hits.FirstOrDefault()?.Document));
         }
         return results;

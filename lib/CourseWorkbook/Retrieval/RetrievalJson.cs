@@ -19,7 +19,9 @@ internal sealed record QuestionRow(
     [property: JsonPropertyName("question")] string Question,
     [property: JsonPropertyName("relevant")] List<string> Relevant,
     [property: JsonPropertyName("dates")] DatesRow? Dates,
-    [property: JsonPropertyName("section")] string? Section);
+    [property: JsonPropertyName("section")] string? Section,
+    [property: JsonPropertyName("kind")] string? Kind = null,
+    [property: JsonPropertyName("split")] string? Split = null);
 
 [JsonSerializable(typeof(HeadlineRow))]
 [JsonSerializable(typeof(QuestionRow))]
