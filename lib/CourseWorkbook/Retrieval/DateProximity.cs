@@ -7,7 +7,8 @@ namespace CourseWorkbook.Retrieval;
 /// </summary>
 public static class DateProximity
 {
-    /// <summary><c>max(0, 1 − distance / horizonDays)</c>, distance being the days between the date and the period.</summary>
+    /// <summary><c>max(0, 1 − distance / horizonDays)</c>, distance being the days between the date and the
+    /// period.</summary>
     public static double Score(DateOnly? date, DateRange? period, int horizonDays)
     {
         if (date is not { } d || period is null) return 0;

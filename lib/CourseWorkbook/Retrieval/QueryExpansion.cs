@@ -52,7 +52,8 @@ public static partial class QueryExpansion
         French.Select(e => (new Regex(e.Pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant), e.Adds))
             .ToArray();
 
-    /// <summary>The query followed by the words of every entry it matches (each once); unchanged if none does.</summary>
+    /// <summary>The query followed by the words of every entry it matches (each once); unchanged if none
+    /// does.</summary>
     public static string Expand(string query)
     {
         var adds = Compiled.Where(e => e.Pattern.IsMatch(query)).Select(e => e.Adds).Distinct().ToList();

@@ -1,6 +1,7 @@
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>Weights of <see cref="RerankingRetriever"/> (tuned on development questions, never on held-out ones).</summary>
+/// <summary>Weights of <see cref="RerankingRetriever"/> (tuned on development questions, never on held-out
+/// ones).</summary>
 /// <param name="Bm25Weight">Share of BM25 in the fused similarity; the dense retriever gets the rest.</param>
 /// <param name="DateWeight">Weight of <see cref="DateProximity"/>: how much a date in the period is worth.</param>
 /// <param name="CoverageWeight">Weight of <see cref="Bm25Retriever.Coverage"/>: the share of the query's rare words a
@@ -87,7 +88,8 @@ public sealed partial class RerankingRetriever(Bm25Retriever bm25, IRetriever de
     public static bool WantsNumber(string question) => NumberQuestion().IsMatch(question);
 
     [System.Text.RegularExpressions.GeneratedRegex(
-        @"\b(combien|quel(le)? (score|taux|pourcentage|température|âge|rang)|à quelle vitesse|de combien|à combien)\b",
+        @"\b(combien|quel(le)? (score|taux|pourcentage|température|âge|rang)"
+        + @"|à quelle vitesse|de combien|à combien)\b",
         System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex NumberQuestion();
 

@@ -18,8 +18,8 @@ public static class ScoreFusion
     }
 
     /// <summary>The k best documents by <c>Σ_r w_r · norm_r(d)</c>. Ties: the better best rank, then the id.</summary>
-    public static IReadOnlyList<SearchHit> Fuse(IReadOnlyList<IReadOnlyList<SearchHit>> lists, IReadOnlyList<double> weights,
-        int k)
+    public static IReadOnlyList<SearchHit> Fuse(IReadOnlyList<IReadOnlyList<SearchHit>> lists,
+        IReadOnlyList<double> weights, int k)
     {
         if (weights.Count != lists.Count) throw new ArgumentException("one weight per list", nameof(weights));
         var fused = new Dictionary<string, (double Score, int BestRank, Document Doc)>(StringComparer.Ordinal);
