@@ -22,22 +22,11 @@ public static class ScoreFusion
         IReadOnlyList<double> weights, int k)
     {
         if (weights.Count != lists.Count) throw new ArgumentException("one weight per list", nameof(weights));
-        var fused = new Dictionary<string, (double Score, int BestRank, Document Doc)>(StringComparer.Ordinal);
-        for (var r = 0; r < lists.Count; r++)
+        var contributions = lists.SelectMany((list, r) =>
         {
-            var norm = Normalise(lists[r]);
-            foreach (var hit in lists[r])
-            {
-                var add = weights[r] * norm[hit.Document.Id];
-                fused[hit.Document.Id] = fused.TryGetValue(hit.Document.Id, out var e)
-                    ? (e.Score + add, Math.Min(e.BestRank, hit.Rank), e.Doc)
-                    : (add, hit.Rank, hit.Document);
-            }
-        }
-        return fused.Values
-            .OrderByDescending(e => e.Score).ThenBy(e => e.BestRank).ThenBy(e => e.Doc.Id, StringComparer.Ordinal)
-            .Take(k)
-            .Select((e, i) => new SearchHit(i + 1, e.Score, e.Doc))
-            .ToList();
+            var norm = Normalise(list);
+            return list.Select(hit => (hit, weights[r] * norm[hit.Document.Id]));
+        });
+        return FusedScores.Top(contributions, k);
     }
 }

@@ -12,6 +12,16 @@ public class VectorStoreTests
         new("h4", "Inflation à 2,6 % en mai", new DateOnly(2024, 5, 30), "économie"),
     ];
 
+    /// <summary>A store of the whole corpus, saved at <paramref name="path"/>.</summary>
+    private static async Task<VectorStore> SavedStoreAsync(string path)
+    {
+        var embedder = new CountingEmbedder();
+        var store = VectorStore.Create(embedder, path);
+        await store.IndexAsync(Corpus, embedder);
+        store.Save();
+        return store;
+    }
+
     [Fact]
     public async Task Saved_store_loads_back_identical()
     {
@@ -113,10 +123,7 @@ public class VectorStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("s.cwvs");
-        var embedder = new CountingEmbedder();
-        var store = VectorStore.Create(embedder, path);
-        await store.IndexAsync(Corpus, embedder);
-        store.Save();
+        var store = await SavedStoreAsync(path);
         using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             store.Save(); // another run renames its new file over the one being read
         Assert.Equal(Corpus.Length, VectorStore.Load(path).Count);
@@ -127,10 +134,7 @@ public class VectorStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("s.cwvs");
-        var embedder = new CountingEmbedder();
-        var store = VectorStore.Create(embedder, path);
-        await store.IndexAsync(Corpus, embedder);
-        store.Save();
+        var store = await SavedStoreAsync(path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length - 60)]);
 
@@ -148,10 +152,7 @@ public class VectorStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("s.cwvs");
-        var embedder = new CountingEmbedder();
-        var store = VectorStore.Create(embedder, path);
-        await store.IndexAsync(Corpus, embedder);
-        store.Save();
+        var store = await SavedStoreAsync(path);
         var bytes = File.ReadAllBytes(path);
         bytes[bytes.Length - 50] ^= 0x40; // inside the last vector
         File.WriteAllBytes(path, bytes);
@@ -177,10 +178,7 @@ public class VectorStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("s.cwvs");
-        var embedder = new CountingEmbedder();
-        var store = VectorStore.Create(embedder, path);
-        await store.IndexAsync(Corpus, embedder);
-        store.Save();
+        var store = await SavedStoreAsync(path);
         var bytes = File.ReadAllBytes(path);
         // The header: magic, version (int32), embedder id (length-prefixed string), dims, count.
         var idLength = bytes[12];
@@ -205,10 +203,7 @@ public class VectorStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("s.cwvs");
-        var embedder = new CountingEmbedder();
-        var store = VectorStore.Create(embedder, path);
-        await store.IndexAsync(Corpus, embedder);
-        store.Save();
+        var store = await SavedStoreAsync(path);
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..40]);
         var warnings = new List<string>();
 
