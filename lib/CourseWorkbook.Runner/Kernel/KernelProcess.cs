@@ -41,9 +41,6 @@ public sealed class KernelProcess : IDisposable
         return new KernelProcess(process, start.FileName == KernelTool.Setsid);
     }
 
-    /// <summary>The process id of the kernel (or of the dotnet host that runs the tool).</summary>
-    public int ProcessId => process.Id;
-
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => process.HasExited;
 

@@ -54,29 +54,24 @@ public class PackagedEncodersTests : TorchTest
     }
 
     [PackagedFact(OnnxTestFiles.MiniLm)]
-    public void MiniLM_hidden_states_and_sentence_embeddings_equal_ONNX_Runtime()
-    {
-        var (ours, theirs, encoder) = LastHiddenStates(OnnxTestFiles.MiniLm, PackagedEncoders.MiniLm);
-        double hiddenDiff = MaxAbsDiff(ours, theirs);
-        Assert.True(hiddenDiff <= Tolerance, $"max |Δ| last_hidden_state = {hiddenDiff:E2}");
-        var (_, mask) = BertModel.Batch(encoder.Tokenizer, Sentences, encoder.MaxLength);
-        var embedded = encoder.Embed(Sentences).SelectMany(r => r).ToArray();
-        double pooledDiff = MaxAbsDiff(embedded, ReferencePooled(theirs, mask, Pooling.Mean));
-        Assert.True(pooledDiff <= Tolerance, $"max |Δ| sentence embedding = {pooledDiff:E2}");
-        Console.WriteLine($"MiniLM: max |Δ| hidden {hiddenDiff:E2}, embeddings {pooledDiff:E2}");
-    }
+    public void MiniLM_hidden_states_and_sentence_embeddings_equal_ONNX_Runtime() =>
+        AssertEqualToOnnxRuntime("MiniLM", OnnxTestFiles.MiniLm, PackagedEncoders.MiniLm, Pooling.Mean);
 
     [PackagedFact(OnnxTestFiles.ArcticXs)]
-    public void Arctic_hidden_states_and_cls_embeddings_equal_ONNX_Runtime()
+    public void Arctic_hidden_states_and_cls_embeddings_equal_ONNX_Runtime() =>
+        AssertEqualToOnnxRuntime("Arctic", OnnxTestFiles.ArcticXs, PackagedEncoders.ArcticXs, Pooling.Cls);
+
+    // last_hidden_state, then the pooled and normalised sentence embeddings, against ONNX Runtime on the same batch.
+    void AssertEqualToOnnxRuntime(string label, string onnxFile, PackagedEncoderInfo info, Pooling pooling)
     {
-        var (ours, theirs, encoder) = LastHiddenStates(OnnxTestFiles.ArcticXs, PackagedEncoders.ArcticXs);
+        var (ours, theirs, encoder) = LastHiddenStates(onnxFile, info);
         double hiddenDiff = MaxAbsDiff(ours, theirs);
         Assert.True(hiddenDiff <= Tolerance, $"max |Δ| last_hidden_state = {hiddenDiff:E2}");
         var (_, mask) = BertModel.Batch(encoder.Tokenizer, Sentences, encoder.MaxLength);
         var embedded = encoder.Embed(Sentences).SelectMany(r => r).ToArray();
-        double pooledDiff = MaxAbsDiff(embedded, ReferencePooled(theirs, mask, Pooling.Cls));
+        double pooledDiff = MaxAbsDiff(embedded, ReferencePooled(theirs, mask, pooling));
         Assert.True(pooledDiff <= Tolerance, $"max |Δ| sentence embedding = {pooledDiff:E2}");
-        Console.WriteLine($"Arctic: max |Δ| hidden {hiddenDiff:E2}, embeddings {pooledDiff:E2}");
+        Console.WriteLine($"{label}: max |Δ| hidden {hiddenDiff:E2}, embeddings {pooledDiff:E2}");
     }
 
     [PackagedFact(OnnxTestFiles.ArcticXs)]
