@@ -82,10 +82,50 @@ public class PracticalNotebooksTests
         }
     }
 
-    static (int Exit, string Stderr) RunRunner(string notebook, string output)
+    /// <summary>Practical 07's online path (the course's distilgpt2), run offline: a GPT-2 checkpoint in Hugging Face's
+    /// layout (the PyTorch fixture of Gpt2ReferenceTests) sits in a Hugging Face cache under the name distilgpt2,
+    /// and the notebook must find it there, load it by name and run the fixed loop's checks on it.</summary>
+    [Fact]
+    public void Practical_07_runs_its_distilgpt2_cells_on_a_checkpoint_in_the_hugging_face_cache()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cw-hf-" + Guid.NewGuid().ToString("N"));
+        var output = Path.Combine(root, "out");
+        try
+        {
+            const string commit = "0123456789abcdef0123456789abcdef01234567";
+            var repo = Path.Combine(root, "hub", "models--distilgpt2");
+            var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", commit)).FullName;
+            Directory.CreateDirectory(Path.Combine(repo, "refs"));
+            File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
+            var fixture = Path.Combine(RepoRoot(), "tests", "CourseWorkbook.Tests", "Training", "Fixtures", "tiny-gpt2");
+            foreach (var file in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt" })
+                File.Copy(Path.Combine(fixture, file), Path.Combine(snapshot, file));
+
+            var notebook = Path.Combine(RepoRoot(), "notebooks", "07-training-loop-debugging.dib");
+            var (exit, stderr) = RunRunner(notebook, output, ("HF_HUB_CACHE", Path.Combine(root, "hub")));
+            Assert.True(exit == 0, $"runner exited with {exit}:\n{stderr}");
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var results = summary.RootElement.GetProperty("notebooks")[0].GetProperty("results");
+            double Result(string name) => results.TryGetProperty(name, out var v)
+                ? v.GetDouble()
+                : throw new Xunit.Sdk.XunitException($"{name} was not published:\n{stderr}");
+            Assert.Equal(11_760, Result("distilgpt2_parameters"));   // the fixture's GPT-2: 291 tokens, 16 wide, 2 layers
+            Assert.InRange(Result("distilgpt2_batch_grad_diff"), 0, 1e-5);
+            Assert.InRange(Result("distilgpt2_heldout_before"), 5.0, 6.5);   // a random 291-token model: ln 291 = 5.67
+            Assert.InRange(Result("distilgpt2_heldout_after"), 5.0, 6.5);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    static (int Exit, string Stderr) RunRunner(string notebook, string output,
+        params (string Name, string Value)[] environment)
     {
         var runner = typeof(CourseWorkbook.Runner.Program).Assembly.Location;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         foreach (var arg in new[] { "exec", runner, "run", notebook, "--out", output }) psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
