@@ -12,7 +12,8 @@ namespace CourseWorkbook.Models;
 public sealed class Gpt2Checkpoint : IDisposable
 {
     /// <summary>The four files a checkpoint needs.</summary>
-    public static IReadOnlyList<string> Files { get; } = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
+    public static IReadOnlyList<string> Files { get; } =
+        ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
 
     Gpt2Checkpoint(string modelId, Gpt2LMHeadModel model, BpeTokenizer tokenizer, LoadReport report,
         IReadOnlyList<ModelLookup> files)
@@ -61,9 +62,13 @@ public sealed class Gpt2Checkpoint : IDisposable
     }
 
     /// <summary>Loads a checkpoint from a folder holding the four files.</summary>
-    public static Gpt2Checkpoint Load(string folder) => Load(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
-        Files.Select(f => new ModelLookup(folder, f, Path.Combine(folder, f), ModelSource.LocalFolder, [folder]))
-            .ToList());
+    public static Gpt2Checkpoint Load(string folder)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var files = Files.Select(f =>
+            new ModelLookup(name, f, Path.Combine(folder, f), ModelSource.LocalFolder, [folder]));
+        return Load(name, files.ToList());
+    }
 
     /// <summary>Frees the model's tensors.</summary>
     public void Dispose() => Model.Dispose();

@@ -127,7 +127,8 @@ public class Gpt2ReferenceTests : TorchTest
 
             var folder = Path.Combine(root, "distilgpt2");
             Directory.CreateDirectory(folder);
-            foreach (var f in Gpt2Checkpoint.Files) File.Copy(Path.Combine(FixtureFolder(), f), Path.Combine(folder, f));
+            foreach (var f in Gpt2Checkpoint.Files)
+                File.Copy(Path.Combine(FixtureFolder(), f), Path.Combine(folder, f));
             var present = await Gpt2Checkpoint.FindAsync("distilgpt2", download: false, TimeSpan.FromSeconds(1),
                 new ModelStore(root, emptyCache));
             Assert.True(present.Found, present.Message);
