@@ -21,9 +21,15 @@ public sealed record AttentionMap(int Layer, IReadOnlyList<string> Tokens, float
     /// <summary>Number of heads.</summary>
     public int Heads => Weights.GetLength(0);
 
-    /// <summary>One head's [query, key] matrix as jagged rows (for a heatmap).</summary>
-    public float[][] Head(int h) => Enumerable.Range(0, Weights.GetLength(1))
-        .Select(q => Enumerable.Range(0, Weights.GetLength(2)).Select(k => Weights[h, q, k]).ToArray()).ToArray();
+    /// <summary>One head's [query, key] weights, ready for <c>Plot.Heatmap</c>.</summary>
+    public double[,] Head(int h)
+    {
+        int queries = Weights.GetLength(1), keys = Weights.GetLength(2);
+        var grid = new double[queries, keys];
+        for (int q = 0; q < queries; q++)
+            for (int k = 0; k < keys; k++) grid[q, k] = Weights[h, q, k];
+        return grid;
+    }
 }
 
 /// <summary>Looking inside a model: its parameters as a table, where they sit, its architecture facts, its attention.</summary>

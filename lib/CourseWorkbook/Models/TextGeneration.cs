@@ -115,6 +115,23 @@ public static class TextGeneration
         return p;
     }
 
+    /// <summary>The surprisal −log p(x_t | x_&lt;t) of each token after the first, in nats, in one causal forward
+    /// pass: the per-token terms whose mean <see cref="Perplexity"/> exponentiates.</summary>
+    public static double[] Surprisal(ICausalLanguageModel model, IReadOnlyList<int> ids)
+    {
+        Runtime.TorchRuntime.EnsureLoaded();
+        if (ids.Count < 2) throw new ArgumentException("surprisal needs at least two tokens", nameof(ids));
+        if (ids.Count > model.ContextLength)
+            throw new ArgumentException($"{ids.Count} tokens exceed the context length {model.ContextLength}", nameof(ids));
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var input = torch.tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Count });
+        var logits = model.Logits(input)[0].narrow(0, 0, ids.Count - 1).to(ScalarType.Float32);
+        var targets = input[0].narrow(0, 1, ids.Count - 1);
+        var nll = nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.None);
+        return nll.to(ScalarType.Float64).data<double>().ToArray();
+    }
+
     /// <summary>Perplexity exp(−1/N Σ log p(x_t | x_&lt;t)) of the tokens after the first, in one causal forward pass.</summary>
     public static double Perplexity(ICausalLanguageModel model, IReadOnlyList<int> ids)
     {

@@ -107,6 +107,24 @@ public class Stories260KTests(Stories260KFixture f) : IClassFixture<Stories260KF
     }
 
     [SharedModelFact(SharedModels.Stories)]
+    public void Surprisal_per_token_matches_the_plain_loop_and_averages_to_the_perplexity()
+    {
+        var ids = new List<int> { 1 };
+        ids.AddRange(f.Tokenizer!.EncodePlain("Once upon a time, there was a little dog."));
+        var surprisal = TextGeneration.Surprisal(f.Model!, ids);
+        Assert.Equal(ids.Count - 1, surprisal.Length);
+        Assert.Equal(TextGeneration.Perplexity(f.Model!, ids), Math.Exp(surprisal.Average()), 1e-4);
+
+        // −log softmax of the plain-C# run.c forward pass (Llama2cReference), token by token.
+        var loop = Llama2cReference.FromGguf(f.Gguf!);
+        for (int t = 0; t < 6; t++)
+        {
+            var p = TextGeneration.Softmax(loop.Forward(ids[t], t));
+            Assert.Equal(-Math.Log(p[ids[t + 1]]), surprisal[t], 1e-3);
+        }
+    }
+
+    [SharedModelFact(SharedModels.Stories)]
     public void Anatomy_reads_the_architecture_off_the_loaded_model()
     {
         var facts = Anatomy.Describe(f.Model!);
@@ -130,5 +148,8 @@ public class Stories260KTests(Stories260KFixture f) : IClassFixture<Stories260KF
             Assert.Equal(1f, Enumerable.Range(0, ids.Length).Sum(k => map.Weights[3, q, k]), 4);
             for (int k = q + 1; k < ids.Length; k++) Assert.Equal(0f, map.Weights[3, q, k]);
         }
+        var head = map.Head(3);
+        Assert.Equal((ids.Length, ids.Length), (head.GetLength(0), head.GetLength(1)));
+        Assert.Equal(map.Weights[3, ids.Length - 1, 1], head[ids.Length - 1, 1]);
     }
 }
