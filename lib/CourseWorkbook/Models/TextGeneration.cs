@@ -122,7 +122,10 @@ public static class TextGeneration
         Runtime.TorchRuntime.EnsureLoaded();
         if (ids.Count < 2) throw new ArgumentException("surprisal needs at least two tokens", nameof(ids));
         if (ids.Count > model.ContextLength)
-            throw new ArgumentException($"{ids.Count} tokens exceed the context length {model.ContextLength}", nameof(ids));
+        {
+            var message = $"{ids.Count} tokens exceed the context length {model.ContextLength}";
+            throw new ArgumentException(message, nameof(ids));
+        }
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var input = torch.tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Count });

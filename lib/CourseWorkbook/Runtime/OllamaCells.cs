@@ -7,7 +7,8 @@ namespace CourseWorkbook.Runtime;
 /// </summary>
 public static class OllamaCells
 {
-    /// <summary>"Skipped {what}: ..." — Ollama absent, or the chat model not pulled (with the command that pulls it).</summary>
+    /// <summary>"Skipped {what}: ..." — Ollama absent, or the chat model not pulled (with the command that pulls
+    /// it).</summary>
     public static string SkipReason(this OllamaStatus status, string what) => status.Reachable
         ? $"Skipped {what}: {status.ChatModel} is not pulled in this Ollama (run: ollama pull {status.ChatModel})."
         : $"Skipped {what}: Ollama is absent. (Probe: {status.Message})";
