@@ -26,7 +26,8 @@ public static class Program
 
     public const string Usage = """
         usage: CourseWorkbook.Runner run <notebook.dib|folder>... [--out DIR] [--cell-timeout SECONDS]
-                                     [--kernel-timeout SECONDS] [--set NAME=VALUE]...
+                                     [--kernel-timeout SECONDS] [--set NAME=VALUE]... [--keep-going]
+               CourseWorkbook.Runner student <notebook.dib|folder>... [--out DIR]
 
         Runs .dib notebooks headless in the real .NET Interactive kernel (the dotnet tool Microsoft.dotnet-interactive
         pinned in .config/dotnet-tools.json, started as VS Code starts it, one kernel process per notebook, in the
@@ -44,10 +45,16 @@ public static class Program
           --set NAME=VALUE          override a notebook parameter (repeatable; letters, digits and _; names are
                                     case-insensitive): the kernel gets COURSEWORKBOOK_PARAM_NAME=VALUE, as a VS Code
                                     user sets it through polyglot-notebook.kernelEnvironmentVariables
+          --keep-going              run the cells after a failed cell too (a student edition, a submission to
+                                    grade); the notebook still fails, and a timeout or a dead kernel still ends it
 
         Every cell goes to the kernel its .dib names: csharp, fsharp, pwsh, html and value cells run there; a cell
         for a kernel the tool does not have (javascript, python, ...) fails with the kernel's message. Markdown cells
         are kept as they are.
+
+        student writes the student edition of instructor notebooks to DIR (default: student/): each worked solution
+        (between // BEGIN SOLUTION <id> and // END SOLUTION) becomes a stub that throws "not done yet", each hidden
+        test cell (first line // HIDDEN TEST <id> (<n> points)) is removed, everything else is kept byte for byte.
 
         Exit codes: 0 every notebook passed; 1 a cell failed or timed out, or a kernel would not start or died;
         2 bad usage or an unparseable notebook; 130 / 143 interrupted by SIGINT / SIGTERM (the kernels are ended,
@@ -87,6 +94,7 @@ public static class Program
             return args.Count == 0 ? ExitUsage : ExitPassed;
         }
 
+        if (args[0] == "student") return Delivery.StudentCommand.Run(args.Skip(1).ToList(), Console.Out, stderr);
         if (args[0] != "run") return UsageError(stderr, $"unknown command '{args[0]}'");
         if (!TryParseRun(args.Skip(1).ToList(), out var options, out var error)) return UsageError(stderr, error);
         if (options.Help)
@@ -162,7 +170,9 @@ public static class Program
         var outDirectory = Path.GetFullPath(options.OutDirectory);
         if (OutputProblem(outDirectory, notebooks.Select(n => n.Name)) is { } problem) return UsageError(stderr, problem);
         OutputFolder.Prepare(outDirectory, notebooks.Select(n => n.Name));
-        var runner = new NotebookRunner(tool, new RunSettings(options.CellTimeout, options.KernelTimeout, options.Parameters), stderr);
+        var settings = new RunSettings(options.CellTimeout, options.KernelTimeout, options.Parameters,
+            KeepGoing: options.KeepGoing);
+        var runner = new NotebookRunner(tool, settings, stderr);
         var total = Stopwatch.StartNew();
         var done = new List<NotebookRecord>();
         foreach (var notebook in notebooks)
@@ -250,7 +260,8 @@ public static class Program
         TimeSpan CellTimeout,
         TimeSpan KernelTimeout,
         IReadOnlyDictionary<string, string> Parameters,
-        bool Help);
+        bool Help,
+        bool KeepGoing = false);
 
     /// <summary>The longest timeout accepted: a week.</summary>
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
@@ -268,6 +279,7 @@ public static class Program
         var timeout = TimeSpan.FromSeconds(DefaultCellTimeoutSeconds);
         var kernelTimeout = TimeSpan.FromSeconds(DefaultKernelTimeoutSeconds);
         var help = false;
+        var keepGoing = false;
         options = new RunOptions(inputs, outDirectory, timeout, kernelTimeout, parameters, false);
         error = "";
         for (var i = 0; i < args.Count; i++)
@@ -287,6 +299,9 @@ public static class Program
             {
                 case "-h" or "--help":
                     help = true;
+                    break;
+                case "--keep-going":
+                    keepGoing = true;
                     break;
                 case "--out":
                     if (Value() is not { Length: > 0 } dir)
@@ -348,7 +363,7 @@ public static class Program
             return false;
         }
 
-        options = new RunOptions(inputs, outDirectory, timeout, kernelTimeout, parameters, help);
+        options = new RunOptions(inputs, outDirectory, timeout, kernelTimeout, parameters, help, keepGoing);
         return true;
     }
 }

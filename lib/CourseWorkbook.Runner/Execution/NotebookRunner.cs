@@ -13,12 +13,14 @@ namespace CourseWorkbook.Runner.Execution;
 /// <param name="Parameters">The --set overrides, passed as COURSEWORKBOOK_PARAM_* environment variables.</param>
 /// <param name="TrivialCells">Trivial cells timed after a passing notebook, to report the per-cell overhead.</param>
 public sealed record RunSettings(
-    TimeSpan CellTimeout, TimeSpan KernelTimeout, IReadOnlyDictionary<string, string> Parameters, int TrivialCells = 7);
+    TimeSpan CellTimeout, TimeSpan KernelTimeout, IReadOnlyDictionary<string, string> Parameters, int TrivialCells = 7,
+    bool KeepGoing = false);
 
 /// <summary>
 /// Runs one notebook in its own kernel process, the real .NET Interactive kernel that VS Code starts: it submits the
 /// code cells in order, turns the kernel's events into the cells' outputs, and stops at the first cell that fails or
-/// runs past the timeout (the kernel is then ended and the remaining cells are skipped).
+/// runs past the timeout (the kernel is then ended and the remaining cells are skipped); with
+/// <see cref="RunSettings.KeepGoing"/> a failed cell does not stop the run.
 /// </summary>
 public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWriter progress)
 {
@@ -97,7 +99,9 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
         var session = new Session(notebook, kernel, progress);
         foreach (var cell in notebook.Cells.Where(c => c.IsCode))
         {
-            if (!await session.RunAsync(cell, settings.CellTimeout, cancel)) break;
+            if (await session.RunAsync(cell, settings.CellTimeout, cancel)) continue;
+            // A failed cell ends the run, unless asked to keep going; a timeout or a dead kernel always does.
+            if (!settings.KeepGoing || cell.Status != CellStatus.Failed || kernel.HasExited) break;
         }
 
         cancel.ThrowIfCancellationRequested();
