@@ -6,8 +6,8 @@ namespace CourseWorkbook.Runner.Output;
 public static class AtomicFile
 {
     /// <summary>
-    /// Writes UTF-8 text (no BOM) to a temp file in the same folder, flushes it to disk, then renames it over the
-    /// target.
+    /// Writes UTF-8 text (no BOM) to a temp file in the same
+    /// folder, flushes it to disk, then renames it over the target.
     /// </summary>
     public static void WriteAllText(string path, string content)
     {

@@ -64,8 +64,8 @@ public sealed record TsneResult(float[][] Embedding, double KlDivergence, int It
     TimeSpan Elapsed);
 
 /// <summary>The input affinities of t-SNE: conditional P(j|i) per row, their precision β_i, and the joint P.</summary>
-/// <param name="Conditional">P(j|i) = exp(−β_i d_ij²) / Σ_k exp(−β_i d_ik²); each row sums to 1, the diagonal is
-/// 0.</param>
+/// <param name="Conditional">P(j|i) = exp(−β_i d_ij²) / Σ_k
+/// exp(−β_i d_ik²); each row sums to 1, the diagonal is 0.</param>
 /// <param name="Betas">β_i = 1 / (2σ_i²) found by binary search so that row i's entropy is log(perplexity).</param>
 /// <param name="Joint">P_ij = (P(j|i) + P(i|j)) / 2n: symmetric, sums to 1 (off-diagonal entries floored at 2.2e-16 as
 /// in sklearn).</param>

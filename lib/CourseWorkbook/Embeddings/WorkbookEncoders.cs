@@ -22,8 +22,8 @@ namespace CourseWorkbook.Embeddings;
 /// <param name="MlmLearningRate">Peak AdamW learning rate of pretraining (warm-up, then cosine decay).</param>
 /// <param name="MaskProbability">Fraction of tokens to predict (BERT: 15 %).</param>
 /// <param name="ContrastiveEpochs">Passes over the contrastive pairs.</param>
-/// <param name="ContrastiveBatchSize">Pairs per InfoNCE batch (each pair's negatives are the other pairs of its
-/// batch).</param>
+/// <param name="ContrastiveBatchSize">Pairs per InfoNCE batch (each
+/// pair's negatives are the other pairs of its batch).</param>
 /// <param name="ContrastiveLearningRate">AdamW learning rate of contrastive training.</param>
 /// <param name="Temperature">InfoNCE temperature τ.</param>
 /// <param name="WordDropout">Word drop probability of the unsupervised views.</param>

@@ -23,8 +23,8 @@ public static class TensorSource
         new Adapter(file.Path, file.Tensors.Select(t => (t.Name, t.Shape)), file.ReadTensor);
 
     /// <summary>
-    /// Tensors of a GGUF file (dequantised to float32), names mapped by <paramref name="rename"/> (null drops a
-    /// tensor).
+    /// Tensors of a GGUF file (dequantised to float32), names
+    /// mapped by <paramref name="rename"/> (null drops a tensor).
     /// </summary>
     public static ITensorSource From(GgufFile file, Func<string, string?> rename)
     {
@@ -101,8 +101,8 @@ public static class StateDict
         Runtime.TorchRuntime.EnsureLoaded();
         var ignoredList = (ignoredSuffixes ?? DefaultIgnoredSuffixes).ToList();
         var target = module.state_dict();
-        // Tied parameters share one tensor: the first name (named_parameters order) is canonical, the others are
-        // aliases.
+        // Tied parameters share one tensor: the first name
+        // (named_parameters order) is canonical, the others are aliases.
         var canonical = new Dictionary<IntPtr, string>();
         foreach (var (name, p) in module.named_parameters()) canonical.TryAdd(p.Handle, name);
         string Canonical(string key) => canonical.TryGetValue(target[key].Handle, out var c) ? c : key;

@@ -106,8 +106,8 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
     };
 
     /// <summary>
-    /// The French stopwords dropped (accent-free forms are matched too): articles, prepositions, pronouns, auxiliaries,
-    /// question words.
+    /// The French stopwords dropped (accent-free forms are matched too):
+    /// articles, prepositions, pronouns, auxiliaries, question words.
     /// </summary>
     public static IReadOnlySet<string> Stopwords { get; } = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -14,8 +14,8 @@ public sealed class HybridRetriever(IReadOnlyList<IRetriever> retrievers, int rr
         : this([first, second], rrfK, candidates) { }
 
     /// <summary>
-    /// Fuses two retrievers by normalised scores: <paramref name="firstWeight"/> for the first, the rest for the
-    /// second.
+    /// Fuses two retrievers by normalised scores:
+    /// <paramref name="firstWeight"/> for the first, the rest for the second.
     /// </summary>
     public static HybridRetriever Weighted(IRetriever first, IRetriever second, double firstWeight, int candidates = 50)
         =>

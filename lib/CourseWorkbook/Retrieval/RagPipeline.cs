@@ -7,8 +7,8 @@ using Microsoft.Extensions.AI;
 namespace CourseWorkbook.Retrieval;
 
 /// <summary>
-/// The prompt of practical 01: a system prompt that forbids answering outside the context, numbered passages, the
-/// question.
+/// The prompt of practical 01: a system prompt that forbids
+/// answering outside the context, numbered passages, the question.
 /// </summary>
 public static class RagPrompt
 {

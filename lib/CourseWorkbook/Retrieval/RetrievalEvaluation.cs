@@ -21,8 +21,8 @@ public enum FilterMode
 /// <param name="Filters">Which filters the questions were searched with.</param>
 /// <param name="Questions">Number of questions.</param>
 /// <param name="RecallAt1">Share of questions with a relevant document ranked first.</param>
-/// <param name="RecallAt5">Share of questions with a relevant document in the top 5 (what a 5-passage prompt
-/// sees).</param>
+/// <param name="RecallAt5">Share of questions with a relevant
+/// document in the top 5 (what a 5-passage prompt sees).</param>
 /// <param name="RecallAt10">Share of questions with a relevant document in the top 10.</param>
 /// <param name="Mrr">Mean reciprocal rank of the first relevant document (0 when it is not in the top 10).</param>
 /// <param name="MsPerQuery">Mean wall time per question, query embedding included.</param>
@@ -234,8 +234,8 @@ public static class RetrievalEvaluation
 
     /// <summary>
     /// The top <paramref name="k"/> passages of each retriever for one question, searched with the filter of
-    /// <paramref name="mode"/>, each marked when it is one of the question's relevant documents: a failure made
-    /// visible.
+    /// <paramref name="mode"/>, each marked when it is one of the
+    /// question's relevant documents: a failure made visible.
     /// </summary>
     public static Task<IReadOnlyList<ComparedHit>> SideBySideAsync(RagQuestion question, FilterMode mode,
         DateRange? corpusSpan, int k, params IRetriever[] retrievers) =>

@@ -59,8 +59,8 @@ public static class VectorSearchBenchmark
                 : throw new ArgumentException($"{n} × {dimensions} is too large")];
             for (var r = 0; r < n; r++) RandomUnit(random, matrix.AsSpan(r * dimensions, dimensions));
             var query = new float[dimensions];
-            // Warm-up: 30 calls, or 300 ms when they are fast, so the JIT has promoted the search loop to optimised
-            // code.
+            // Warm-up: 30 calls, or 300 ms when they are fast, so the
+            // JIT has promoted the search loop to optimised code.
             var spent = Stopwatch.StartNew();
             for (var i = 0; (i < 30 || (spent.ElapsedMilliseconds < 300 && i < 5000))
                 && (i < 3 || spent.Elapsed < perSize / 3); i++)

@@ -50,8 +50,8 @@ public static class SentencePieceModelWriter
     }
 
     /// <summary>
-    /// Protocol-buffer wire format: a tag (field &lt;&lt; 3 | wire type), then a varint, fixed32 or length-delimited
-    /// value.
+    /// Protocol-buffer wire format: a tag (field &lt;&lt; 3 | wire
+    /// type), then a varint, fixed32 or length-delimited value.
     /// </summary>
     sealed class ProtoWriter
     {
