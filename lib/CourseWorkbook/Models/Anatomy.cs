@@ -42,8 +42,8 @@ public static class Anatomy
             || name.Contains("pooler", StringComparison.Ordinal)) return "Head";
         if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
             || name.Contains("wpe", StringComparison.Ordinal)) return "Embeddings";
-        if (name.Contains("attn", StringComparison.Ordinal) || name.Contains("attention", StringComparison.Ordinal))
-            return "Attention";
+        if (name.Contains("attn", StringComparison.Ordinal)
+            || name.Contains("attention", StringComparison.Ordinal)) return "Attention";
         if (name.Contains("mlp", StringComparison.Ordinal) || name.Contains("intermediate", StringComparison.Ordinal)
             || name.Contains("output.dense", StringComparison.Ordinal)) return "MLP";
         return "Other";
