@@ -80,13 +80,15 @@ public static class Program
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            Console.Error.WriteLine("interrupted: the kernels were ended; the notebook that was running wrote no output");
+            Console.Error.WriteLine(
+                "interrupted: the kernels were ended; the notebook that was running wrote no output");
             return exitCode;
         }
     }
 
     /// <summary>The CLI: parses arguments, runs the notebooks and writes the outputs; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr, CancellationToken cancel = default)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr,
+        CancellationToken cancel = default)
     {
         if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -152,7 +154,8 @@ public static class Program
             for (var n = 2; !names.Add(name); n++) name = $"{Path.GetFileNameWithoutExtension(file)}-{n}";
             var path = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetFullPath(file));
             if (path.StartsWith("..", StringComparison.Ordinal)) path = Path.GetFullPath(file);
-            notebooks.Add(new NotebookRecord(path, name, document, document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList()));
+            notebooks.Add(new NotebookRecord(path, name, document,
+                document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList()));
         }
 
         KernelTool tool;
@@ -168,7 +171,8 @@ public static class Program
         }
 
         var outDirectory = Path.GetFullPath(options.OutDirectory);
-        if (OutputProblem(outDirectory, notebooks.Select(n => n.Name)) is { } problem) return UsageError(stderr, problem);
+        if (OutputProblem(outDirectory, notebooks.Select(n => n.Name)) is { } problem)
+            return UsageError(stderr, problem);
         OutputFolder.Prepare(outDirectory, notebooks.Select(n => n.Name));
         var settings = new RunSettings(options.CellTimeout, options.KernelTimeout, options.Parameters,
             KeepGoing: options.KeepGoing);
@@ -177,12 +181,14 @@ public static class Program
         var done = new List<NotebookRecord>();
         foreach (var notebook in notebooks)
         {
-            stderr.WriteLine($"notebook {notebook.Path}: {notebook.Cells.Count(c => c.IsCode)} code cells of {notebook.Cells.Count}");
+            stderr.WriteLine($"notebook {notebook.Path}: "
+                + $"{notebook.Cells.Count(c => c.IsCode)} code cells of {notebook.Cells.Count}");
             await runner.RunAsync(notebook, Path.Combine(outDirectory, notebook.Name), cancel);
             done.Add(notebook);
             try
             {
-                AtomicFile.WriteAllText(Path.Combine(outDirectory, notebook.Name + ".ipynb"), IpynbWriter.Write(notebook));
+                AtomicFile.WriteAllText(Path.Combine(outDirectory, notebook.Name + ".ipynb"),
+                    IpynbWriter.Write(notebook));
                 WriteSummaries(outDirectory, done, total.Elapsed.TotalSeconds);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -191,27 +197,33 @@ public static class Program
                 return ExitUsage;
             }
 
-            stderr.WriteLine($"{(notebook.Status == CellStatus.Passed ? "PASSED" : "FAILED")} {notebook.Path} in {notebook.Seconds:0.00} s");
+            stderr.WriteLine($"{(notebook.Status == CellStatus.Passed ? "PASSED" : "FAILED")} {notebook.Path} "
+                + $"in {notebook.Seconds:0.00} s");
             if (notebook.FailedCell is { } failed) stderr.WriteLine(FailureMessage(notebook, failed));
             foreach (var warning in notebook.Warnings) stderr.WriteLine($"warning: {warning}");
         }
 
         var overhead = Overhead.Of(done);
         if (overhead.MedianTrivialCellMs is { } median)
-            stderr.WriteLine($"per-cell overhead: median {median:0.0} ms over {overhead.CellsMeasured} trivial cells; median kernel start {overhead.MedianKernelStartMs:0} ms");
+            stderr.WriteLine($"per-cell overhead: median {median:0.0} ms over {overhead.CellsMeasured} trivial cells; "
+                + $"median kernel start {overhead.MedianKernelStartMs:0} ms");
         var passed = done.Count(n => n.Status == CellStatus.Passed);
-        stderr.WriteLine($"{passed}/{done.Count} notebooks passed in {total.Elapsed.TotalSeconds:0.00} s; outputs in {outDirectory}");
+        stderr.WriteLine($"{passed}/{done.Count} notebooks passed in {total.Elapsed.TotalSeconds:0.00} s; "
+            + $"outputs in {outDirectory}");
         return passed == done.Count ? ExitPassed : ExitFailed;
     }
 
-    /// <summary>The stderr message for a failed cell: notebook, cell number, first line, exception type and message, line.</summary>
+    /// <summary>
+    /// The stderr message for a failed cell: notebook, cell number, first line, exception type and message, line.
+    /// </summary>
     public static string FailureMessage(NotebookRecord notebook, CellRecord cell)
     {
         var where = cell.ErrorLine is { } line
             ? $" [line {line} of the cell, {notebook.Path}:{cell.Cell.FirstLine + line - 1}]"
             : "";
         var error = (cell.Error ?? cell.Status).Split('\n');
-        var message = $"error: {notebook.Path}: cell {cell.Index} (line {cell.Cell.FirstLine}: {cell.Cell.FirstSourceLine}) "
+        var message = $"error: {notebook.Path}: cell {cell.Index} "
+            + $"(line {cell.Cell.FirstLine}: {cell.Cell.FirstSourceLine}) "
             + (cell.Status == CellStatus.Timeout ? error[0] : $"failed: {error[0]}{where}");
         return error.Length > 1 ? message + "\n  " + string.Join("\n  ", error.Skip(1)) : message;
     }
@@ -288,11 +300,14 @@ public static class Program
             string? Value()
             {
                 var eq = arg.IndexOf('=');
-                if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 && arg[..eq] is "--out" or "--cell-timeout" or "--kernel-timeout") return arg[(eq + 1)..];
+                if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0
+                    && arg[..eq] is "--out" or "--cell-timeout" or "--kernel-timeout")
+                    return arg[(eq + 1)..];
                 return i + 1 < args.Count ? args[++i] : null;
             }
 
-            var option = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 0 and var e && arg[..e] is "--out" or "--cell-timeout" or "--kernel-timeout"
+            var option = arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 0 and var e
+                && arg[..e] is "--out" or "--cell-timeout" or "--kernel-timeout"
                 ? arg[..e]
                 : arg;
             switch (option)

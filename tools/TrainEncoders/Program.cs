@@ -10,9 +10,10 @@ using TorchSharp;
 
 // Trains practical 02's two encoders and writes them to data/encoders/ (or --out DIR): vocab.txt (reduced WordPiece
 // vocabulary), config.json, mlm.safetensors (masked-LM pretraining on the workbook's training text) and
-// contrastive.safetensors (the same encoder after InfoNCE on training-split paraphrase pairs). Fixed seed, one torch thread.
-//   --dev            choose settings honestly: train without the training groups whose id % 5 == 3 and report the AUC on
-//                    them (the held-out split, id % 5 == 4, is never touched in this mode)
+// contrastive.safetensors (the same encoder after InfoNCE on training-split paraphrase pairs). Fixed seed, one torch
+// thread.
+//   --dev            choose settings honestly: train without the training groups whose id % 5 == 3 and report the AUC
+//                    on them (the held-out split, id % 5 == 4, is never touched in this mode)
 //   --set Name=Value override an EncoderTrainingOptions field, e.g. --set MlmSteps=1000
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);   // one thread: as fast on these small shapes, and much faster on a busy machine
@@ -23,7 +24,8 @@ for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out") output = args[++i];
     else if (args[i] == "--dev") dev = true;
-    else if (args[i] == "--reuse-mlm") reuseMlm = true;   // skip pretraining: load the mlm.safetensors already in the output folder
+    else if (args[i] == "--reuse-mlm")
+        reuseMlm = true;   // skip pretraining: load the mlm.safetensors already in the output folder
     else if (args[i] == "--set")
     {
         var (key, value) = (args[++i].Split('=')[0], args[i].Split('=')[1]);
@@ -40,17 +42,22 @@ var topics = EmbeddingData.LoadTopics();
 IEnumerable<ParaphraseGroup>? evaluated = null;
 if (dev)
 {
-    // Development split: the training groups with id % 5 == 3 play the held-out role; the real held-out groups are dropped.
-    var groups = paraphrases.Train.Select(g => g.Id % 5 == 3 ? g with { Split = EmbeddingData.TestSplit } : g).ToArray();
+    // Development split: the training groups with id % 5 == 3 play the held-out role; the real held-out groups are
+    // dropped.
+    var groups = paraphrases.Train.Select(g => g.Id % 5 == 3 ? g with { Split = EmbeddingData.TestSplit } : g)
+        .ToArray();
     paraphrases = new ParaphraseSet(groups);
     evaluated = paraphrases.HeldOut;
-    Console.WriteLine($"dev mode: {paraphrases.Train.Count} training groups, {paraphrases.HeldOut.Count} development groups");
+    Console.WriteLine(
+        $"dev mode: {paraphrases.Train.Count} training groups, {paraphrases.HeldOut.Count} development groups");
 }
 var texts = WorkbookEncoders.TrainingTexts(paraphrases, topics);
 
 var fullVocab = ModelStore.FindLocal(Path.Combine("all-MiniLM-L6-v2", "vocab.txt"))
-    ?? throw new FileNotFoundException("bert-base-uncased vocab.txt (all-MiniLM-L6-v2/vocab.txt) not found: " + ModelStore.LocalFolderDescription);
-var vocabulary = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(fullVocab), texts, WorkbookEncoders.LeadingWords(fullVocab, options.PriorWords));
+    ?? throw new FileNotFoundException(
+        "bert-base-uncased vocab.txt (all-MiniLM-L6-v2/vocab.txt) not found: " + ModelStore.LocalFolderDescription);
+var vocabulary = WorkbookEncoders.BuildVocabulary(Tokenizers.Bert(fullVocab), texts,
+    WorkbookEncoders.LeadingWords(fullVocab, options.PriorWords));
 File.WriteAllLines(Path.Combine(output, WorkbookEncoders.VocabFile), vocabulary);
 var tokenizer = WorkbookEncoders.Tokenizer(vocabulary);
 var config = WorkbookEncoders.Config(vocabulary.Count, options);
@@ -68,9 +75,11 @@ if (reuseMlm && File.Exists(WorkbookEncoders.CheckpointPath(WorkbookEncoders.Mlm
 else
 {
     mlm = new BertForMaskedLM(config);
-    var mlmLog = WorkbookEncoders.PretrainMlm(mlm, tokenizer, texts, options, onLog: (s, l) => { if (s % 500 == 0) Console.WriteLine($"mlm step {s}: loss {l:F3}"); });
+    var mlmLog = WorkbookEncoders.PretrainMlm(mlm, tokenizer, texts, options,
+        onLog: (s, l) => { if (s % 500 == 0) Console.WriteLine($"mlm step {s}: loss {l:F3}"); });
     Console.WriteLine($"MLM: final loss {mlmLog.Losses[^1].Loss:F3} in {mlmLog.Elapsed.TotalSeconds:F0} s");
-    WorkbookEncoders.Save(mlm, WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output), WorkbookEncoders.MlmName);
+    WorkbookEncoders.Save(mlm, WorkbookEncoders.CheckpointPath(WorkbookEncoders.MlmName, output),
+        WorkbookEncoders.MlmName);
 }
 
 var pairs = ParaphrasePairs.TrainingPairs(paraphrases, options.HardNegatives);
@@ -81,10 +90,13 @@ var contrastiveLog = WorkbookEncoders.TrainContrastive(encoder, tokenizer, pairs
     onEpoch: !dev ? null : epoch =>
     {
         var e = new WorkbookEncoder("dev", encoder, tokenizer);
-        Console.WriteLine($"epoch {epoch}: development paraphrase AUC {EmbeddingEvaluation.Paraphrases(e.Embed, paraphrases, evaluated).Auc:F3}");
+        var auc = EmbeddingEvaluation.Paraphrases(e.Embed, paraphrases, evaluated).Auc;
+        Console.WriteLine($"epoch {epoch}: development paraphrase AUC {auc:F3}");
     });
-Console.WriteLine($"contrastive: {pairs.Count} pairs, final loss {contrastiveLog.Losses[^1].Loss:F3} in {contrastiveLog.Elapsed.TotalSeconds:F0} s");
-WorkbookEncoders.Save(encoder, WorkbookEncoders.CheckpointPath(WorkbookEncoders.ContrastiveName, output), WorkbookEncoders.ContrastiveName);
+Console.WriteLine($"contrastive: {pairs.Count} pairs, final loss {contrastiveLog.Losses[^1].Loss:F3} "
+    + $"in {contrastiveLog.Elapsed.TotalSeconds:F0} s");
+WorkbookEncoders.Save(encoder, WorkbookEncoders.CheckpointPath(WorkbookEncoders.ContrastiveName, output),
+    WorkbookEncoders.ContrastiveName);
 
 string label = dev ? "development" : "held-out";
 foreach (var name in new[] { WorkbookEncoders.MlmName, WorkbookEncoders.ContrastiveName })
@@ -92,7 +104,9 @@ foreach (var name in new[] { WorkbookEncoders.MlmName, WorkbookEncoders.Contrast
     var e = WorkbookEncoders.Load(name, output);
     var p = EmbeddingEvaluation.Paraphrases(e.Embed, paraphrases, evaluated);
     var t = EmbeddingEvaluation.Topics(e.Embed, topics);
-    Console.WriteLine($"{name}: {label} paraphrase AUC {p.Auc:F3} (hard {p.HardNegativeAuc:F3}), topic 1-NN {t.Accuracy:F3}, {new FileInfo(WorkbookEncoders.CheckpointPath(name, output)).Length / 1024} KiB");
+    var kib = new FileInfo(WorkbookEncoders.CheckpointPath(name, output)).Length / 1024;
+    Console.WriteLine($"{name}: {label} paraphrase AUC {p.Auc:F3} (hard {p.HardNegativeAuc:F3}), "
+        + $"topic 1-NN {t.Accuracy:F3}, {kib} KiB");
 }
 var tfidf = TfIdfEmbedder.Fit(texts);
 var tp = EmbeddingEvaluation.Paraphrases(x => tfidf.Embed(x), paraphrases, evaluated);

@@ -5,7 +5,9 @@ namespace CourseWorkbook.Runner.Dib;
 /// <summary>A kernel declared in a notebook's #!meta kernelInfo.</summary>
 public sealed record DibKernelInfo(string Name, IReadOnlyList<string> Aliases, string? LanguageName = null);
 
-/// <summary>One cell: canonical kernel name, source (lines joined with \n) and the 1-based .dib line of its first source line.</summary>
+/// <summary>
+/// One cell: canonical kernel name, source (lines joined with \n) and the 1-based .dib line of its first source line.
+/// </summary>
 public sealed record DibCell(string KernelName, string Source, int FirstLine)
 {
     /// <summary>True for C# cells, the only code the runner executes.</summary>
@@ -27,7 +29,8 @@ public sealed record DibDocument(IReadOnlyList<DibCell> Cells, string? MetadataJ
     /// <summary>Kernels declared in #!meta kernelInfo.items.</summary>
     public IReadOnlyList<DibKernelInfo> DeclaredKernels => ReadKernelInfo(MetadataJson).Kernels;
 
-    internal static (string? DefaultKernelName, IReadOnlyList<DibKernelInfo> Kernels) ReadKernelInfo(string? metadataJson)
+    internal static (string? DefaultKernelName, IReadOnlyList<DibKernelInfo> Kernels) ReadKernelInfo(
+        string? metadataJson)
     {
         if (string.IsNullOrWhiteSpace(metadataJson)) return (null, []);
         var kernelInfo = JsonNode.Parse(metadataJson)?["kernelInfo"];
@@ -40,7 +43,8 @@ public sealed record DibDocument(IReadOnlyList<DibCell> Cells, string? MetadataJ
             {
                 if (item["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name)) continue;
                 var aliases = item["aliases"] is JsonArray a
-                    ? a.OfType<JsonValue>().Select(x => x.TryGetValue<string>(out var alias) ? alias : null).OfType<string>().ToList()
+                    ? a.OfType<JsonValue>().Select(x => x.TryGetValue<string>(out var alias) ? alias : null)
+                        .OfType<string>().ToList()
                     : [];
                 var language = item["languageName"] is JsonValue l && l.TryGetValue<string>(out var lang) ? lang : null;
                 kernels.Add(new DibKernelInfo(name, aliases, language));

@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace CourseWorkbook.Runner.Dib;
 
-/// <summary>Reads .dib text with .NET Interactive's rules: #!meta, known-kernel separators, magic lines kept in cells.</summary>
+/// <summary>
+/// Reads .dib text with .NET Interactive's rules: #!meta, known-kernel separators, magic lines kept in cells.
+/// </summary>
 public static class DibParser
 {
     private const string Prefix = "#!";
@@ -15,7 +17,8 @@ public static class DibParser
     {
         var bytes = File.ReadAllBytes(path);
         if (Array.IndexOf(bytes, (byte)0) is var nul and >= 0)
-            throw new DibFormatException(path, LineAt(bytes, nul), $"a NUL byte at byte offset {nul}: this is not a text file");
+            throw new DibFormatException(path, LineAt(bytes, nul),
+                $"a NUL byte at byte offset {nul}: this is not a text file");
         string content;
         try
         {
@@ -32,7 +35,8 @@ public static class DibParser
         return Parse(content, path);
     }
 
-    static int LineAt(byte[] bytes, int offset) => 1 + bytes.AsSpan(0, Math.Min(offset, bytes.Length)).Count((byte)'\n');
+    static int LineAt(byte[] bytes, int offset) =>
+        1 + bytes.AsSpan(0, Math.Min(offset, bytes.Length)).Count((byte)'\n');
 
     /// <summary>Parses .dib text; <paramref name="path"/> only names the file in errors.</summary>
     public static DibDocument Parse(string content, string path = "<dib>")
@@ -43,14 +47,17 @@ public static class DibParser
         var (defaultKernel, declared) = DibDocument.ReadKernelInfo(metadataJson);
         var aliases = KernelNames.AliasMap(declared);
         var cells = new List<DibCell>();
-        var kernel = defaultKernel is not null && aliases.TryGetValue(defaultKernel, out var d) ? d : defaultKernel ?? KernelNames.CSharp;
+        var kernel = defaultKernel is not null && aliases.TryGetValue(defaultKernel, out var d)
+            ? d
+            : defaultKernel ?? KernelNames.CSharp;
         var current = new List<(string Text, int Line)>();
 
         for (var i = 0; i < lines.Length; i++)
         {
             if (i >= metaStart && i < metaEnd) continue;
             var line = lines[i];
-            if (line.StartsWith(Prefix, StringComparison.Ordinal) && aliases.TryGetValue(line[Prefix.Length..], out var name))
+            if (line.StartsWith(Prefix, StringComparison.Ordinal)
+                && aliases.TryGetValue(line[Prefix.Length..], out var name))
             {
                 AddCell();
                 kernel = name;

@@ -6,7 +6,9 @@ public static class KernelNames
     public const string CSharp = "csharp";
     public const string Markdown = "markdown";
 
-    /// <summary>Canonical kernel name and its aliases (case-sensitive), for the kernels .NET Interactive ships.</summary>
+    /// <summary>
+    /// Canonical kernel name and its aliases (case-sensitive), for the kernels .NET Interactive ships.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> BuiltIn = new Dictionary<string, string[]>
     {
         [CSharp] = ["c#", "cs", "C#"],

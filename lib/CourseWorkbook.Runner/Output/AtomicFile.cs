@@ -5,7 +5,10 @@ namespace CourseWorkbook.Runner.Output;
 /// <summary>Writes files so that readers see the old file or the complete new one, never half of it.</summary>
 public static class AtomicFile
 {
-    /// <summary>Writes UTF-8 text (no BOM) to a temp file in the same folder, flushes it to disk, then renames it over the target.</summary>
+    /// <summary>
+    /// Writes UTF-8 text (no BOM) to a temp file in the same
+    /// folder, flushes it to disk, then renames it over the target.
+    /// </summary>
     public static void WriteAllText(string path, string content)
     {
         var full = Path.GetFullPath(path);
@@ -29,11 +32,14 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>True for a temp file this class writes (<c>.name.PID.GUID.tmp</c>) whose writer process is gone.</summary>
+    /// <summary>
+    /// True for a temp file this class writes (<c>.name.PID.GUID.tmp</c>) whose writer process is gone.
+    /// </summary>
     public static bool IsAbandonedTemp(string path)
     {
         var parts = Path.GetFileName(path).Split('.');
-        if (parts.Length < 5 || parts[0] != "" || parts[^1] != "tmp" || !int.TryParse(parts[^3], out var pid)) return false;
+        if (parts.Length < 5 || parts[0] != "" || parts[^1] != "tmp" || !int.TryParse(parts[^3], out var pid))
+            return false;
         try
         {
             using var writer = System.Diagnostics.Process.GetProcessById(pid);

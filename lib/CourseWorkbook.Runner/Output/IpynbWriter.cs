@@ -4,14 +4,22 @@ using System.Text.RegularExpressions;
 
 namespace CourseWorkbook.Runner.Output;
 
-/// <summary>Writes an executed notebook as nbformat 4.5 .ipynb JSON (kernelspec .net-csharp, cell ids, outputs).</summary>
+/// <summary>
+/// Writes an executed notebook as nbformat 4.5 .ipynb JSON (kernelspec .net-csharp, cell ids, outputs).
+/// </summary>
 public static partial class IpynbWriter
 {
     /// <summary>The .ipynb text of a run notebook.</summary>
     public static string Write(NotebookRecord notebook)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 1, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var writerOptions = new JsonWriterOptions
+        {
+            Indented = true,
+            IndentSize = 1,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        using (var json = new Utf8JsonWriter(buffer, writerOptions))
         {
             json.WriteStartObject();
             json.WriteStartArray("cells");

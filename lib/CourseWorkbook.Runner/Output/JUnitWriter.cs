@@ -12,8 +12,10 @@ public static class JUnitWriter
         var suites = new XElement("testsuites",
             new XAttribute("name", "notebooks"),
             new XAttribute("tests", notebooks.Sum(n => n.Cells.Count(c => c.IsCode))),
-            new XAttribute("failures", notebooks.Sum(n => n.Cells.Count(c => c.Status is CellStatus.Failed or CellStatus.Timeout))),
-            new XAttribute("skipped", notebooks.Sum(n => n.Cells.Count(c => c.IsCode && c.Status == CellStatus.Skipped))),
+            new XAttribute("failures",
+                notebooks.Sum(n => n.Cells.Count(c => c.Status is CellStatus.Failed or CellStatus.Timeout))),
+            new XAttribute("skipped",
+                notebooks.Sum(n => n.Cells.Count(c => c.IsCode && c.Status == CellStatus.Skipped))),
             new XAttribute("time", Seconds(seconds)));
         foreach (var notebook in notebooks)
         {
@@ -31,7 +33,8 @@ public static class JUnitWriter
                 var firstLine = cell.Cell.FirstSourceLine;
                 var testcase = new XElement("testcase",
                     new XAttribute("classname", notebook.Name),
-                    new XAttribute("name", Clean($"cell {cell.Index:00} (line {cell.Cell.FirstLine}): {Truncate(firstLine, 80)}")),
+                    new XAttribute("name",
+                        Clean($"cell {cell.Index:00} (line {cell.Cell.FirstLine}): {Truncate(firstLine, 80)}")),
                     new XAttribute("time", Seconds(cell.Seconds)));
                 if (cell.Status is CellStatus.Failed or CellStatus.Timeout)
                 {
@@ -55,7 +58,8 @@ public static class JUnitWriter
         return new XDocument(new XDeclaration("1.0", "utf-8", null), suites).Declaration + "\n" + suites + "\n";
     }
 
-    private static string ErrorType(CellRecord cell) => cell.Outputs.OfType<ErrorOutput>().FirstOrDefault()?.Name ?? "error";
+    private static string ErrorType(CellRecord cell) =>
+        cell.Outputs.OfType<ErrorOutput>().FirstOrDefault()?.Name ?? "error";
 
     private static string Seconds(double s) => s.ToString("0.000", CultureInfo.InvariantCulture);
 

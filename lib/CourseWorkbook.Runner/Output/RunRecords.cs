@@ -22,8 +22,11 @@ public sealed class StreamOutput(string name) : CellOutput
     public StringBuilder Text { get; } = new();
 }
 
-/// <summary>A displayed value (display_data) or the cell's trailing value (execute_result); Update replaces Data.</summary>
-public sealed class DataOutput(IReadOnlyDictionary<string, string> data, bool isResult, string? displayId = null) : CellOutput
+/// <summary>
+/// A displayed value (display_data) or the cell's trailing value (execute_result); Update replaces Data.
+/// </summary>
+public sealed class DataOutput(IReadOnlyDictionary<string, string> data, bool isResult, string? displayId = null)
+    : CellOutput
 {
     public IReadOnlyDictionary<string, string> Data { get; set; } = data;
     public bool IsResult { get; } = isResult;
@@ -41,7 +44,9 @@ public sealed class ErrorOutput(string name, string value, IReadOnlyList<string>
     public IReadOnlyList<string> Traceback { get; } = traceback;
 }
 
-/// <summary>What happened to one cell: status, wall time (from submitting it to the kernel to its completion) and outputs.</summary>
+/// <summary>
+/// What happened to one cell: status, wall time (from submitting it to the kernel to its completion) and outputs.
+/// </summary>
 public sealed class CellRecord(int index, DibCell cell)
 {
     /// <summary>1-based position of the cell in the notebook (markdown cells count).</summary>
@@ -77,7 +82,9 @@ public sealed class NotebookRecord(string path, string name, DibDocument documen
     /// <summary>From starting the kernel process to its KernelReady event.</summary>
     public double? KernelStartMs { get; set; }
 
-    /// <summary>Wall times of trivial cells run after the notebook passed: the per-cell cost of runner and kernel.</summary>
+    /// <summary>
+    /// Wall times of trivial cells run after the notebook passed: the per-cell cost of runner and kernel.
+    /// </summary>
     public List<double> TrivialCellMs { get; } = [];
     public Dictionary<string, object> Results { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> DeclaredParameters { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -9,14 +9,22 @@ public static class SummaryWriter
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    /// <summary>summary.json: {"status","seconds","notebooks":[{path,status,seconds,cells:[...],results,...}],"overhead":{...}}.</summary>
+    /// <summary>
+    /// summary.json: {"status","seconds","notebooks":[{path,status,seconds,cells:[...],results,...}],"overhead":{...}}.
+    /// </summary>
     public static string Json(IReadOnlyList<NotebookRecord> notebooks, double seconds)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var writerOptions = new JsonWriterOptions
+        {
+            Indented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        using (var json = new Utf8JsonWriter(buffer, writerOptions))
         {
             json.WriteStartObject();
-            json.WriteString("status", notebooks.All(n => n.Status == CellStatus.Passed) ? CellStatus.Passed : CellStatus.Failed);
+            json.WriteString("status",
+                notebooks.All(n => n.Status == CellStatus.Passed) ? CellStatus.Passed : CellStatus.Failed);
             json.WriteNumber("seconds", Round(seconds));
             json.WriteStartArray("notebooks");
             foreach (var notebook in notebooks) WriteNotebook(json, notebook);
@@ -97,7 +105,8 @@ public static class SummaryWriter
             md.Append("| cell | kind | line | status | seconds | error |\n");
             md.Append("|---:|---|---:|---|---:|---|\n");
             foreach (var c in n.Cells.Where(c => c.IsCode))
-                md.Append($"| {c.Index} | {c.Kind} | {c.Cell.FirstLine} | {c.Status} | {S(c.Seconds)} | {Cell(c.Error ?? "")} |\n");
+                md.Append($"| {c.Index} | {c.Kind} | {c.Cell.FirstLine} | {c.Status} | {S(c.Seconds)} "
+                    + $"| {Cell(c.Error ?? "")} |\n");
 
             if (n.Results.Count > 0)
             {
@@ -115,19 +124,23 @@ public static class SummaryWriter
 
         var overhead = Overhead.Of(notebooks);
         md.Append("\n## Kernel start and per-cell overhead\n\n");
-        md.Append("Each notebook runs in its own .NET Interactive kernel process. Kernel start = from starting the process ");
-        md.Append("to its KernelReady event. Per-cell overhead = the wall time of a trivial cell (`0`), from the runner ");
-        md.Append("writing the command to reading its completion, timed after the notebook passed (warm kernel): it is ");
-        md.Append("what any cell costs on top of its own work, runner and kernel together.\n\n");
+        md.Append("Each notebook runs in its own .NET Interactive kernel process. ");
+        md.Append("Kernel start = from starting the process to its KernelReady event. ");
+        md.Append("Per-cell overhead = the wall time of a trivial cell (`0`), from the runner ");
+        md.Append("writing the command to reading its completion, timed after the notebook passed (warm kernel): ");
+        md.Append("it is what any cell costs on top of its own work, runner and kernel together.\n\n");
         md.Append(overhead.MedianTrivialCellMs is { } median
-            ? $"- Median per-cell overhead: **{median:0.0} ms** over {overhead.CellsMeasured} trivial cells (target ≤ 50 ms).\n"
+            ? $"- Median per-cell overhead: **{median:0.0} ms** over {overhead.CellsMeasured} trivial cells "
+                + "(target ≤ 50 ms).\n"
             : "- Median per-cell overhead: not measured (no notebook passed).\n");
         if (overhead.MedianKernelStartMs is { } start) md.Append($"- Median kernel start: {start:0} ms.\n");
-        md.Append("\n| notebook | kernel start ms | first code cell s | trivial cell ms (median) |\n|---|---:|---:|---:|\n");
+        md.Append("\n| notebook | kernel start ms | first code cell s | trivial cell ms (median) |\n");
+        md.Append("|---|---:|---:|---:|\n");
         foreach (var n in notebooks)
         {
             var first = n.Cells.FirstOrDefault(c => c.IsCode && c.Status != CellStatus.Skipped);
-            md.Append($"| {Cell(n.Name)} | {Ms(n.KernelStartMs)} | {(first is null ? "" : S(first.Seconds))} | {Ms(Overhead.Median(n.TrivialCellMs))} |\n");
+            md.Append($"| {Cell(n.Name)} | {Ms(n.KernelStartMs)} | {(first is null ? "" : S(first.Seconds))} "
+                + $"| {Ms(Overhead.Median(n.TrivialCellMs))} |\n");
         }
 
         return md.ToString();
@@ -150,14 +163,17 @@ public static class SummaryWriter
     }
 }
 
-/// <summary>The per-cell overhead (median trivial cell) and the median kernel start over the notebooks of a run.</summary>
+/// <summary>
+/// The per-cell overhead (median trivial cell) and the median kernel start over the notebooks of a run.
+/// </summary>
 public sealed record Overhead(double? MedianTrivialCellMs, int CellsMeasured, double? MedianKernelStartMs)
 {
     public static Overhead Of(IEnumerable<NotebookRecord> notebooks)
     {
         var list = notebooks.ToList();
         var trivial = list.SelectMany(n => n.TrivialCellMs).ToList();
-        return new Overhead(Median(trivial), trivial.Count, Median(list.Where(n => n.KernelStartMs is not null).Select(n => n.KernelStartMs!.Value)));
+        return new Overhead(Median(trivial), trivial.Count,
+            Median(list.Where(n => n.KernelStartMs is not null).Select(n => n.KernelStartMs!.Value)));
     }
 
     /// <summary>The median, or null for no values.</summary>

@@ -19,11 +19,14 @@ public sealed class ContrastiveSampler
         this.labels = labels.to_type(ScalarType.Int64).data<long>().ToArray();
         classes = this.labels.Distinct().Order().ToArray();
         if (classes.Length < 2) throw new ArgumentException("contrastive sampling needs at least two classes");
-        byClass = classes.Select(c => Enumerable.Range(0, this.labels.Length).Where(i => this.labels[i] == c).Select(i => (long)i).ToArray()).ToArray();
+        byClass = classes.Select(c => Enumerable.Range(0, this.labels.Length).Where(i => this.labels[i] == c)
+            .Select(i => (long)i).ToArray()).ToArray();
         rng = new Random(seed);
     }
 
-    /// <summary>A batch of pairs: two index tensors and a float tensor that is 1 for a same-class pair, 0 otherwise.</summary>
+    /// <summary>
+    /// A batch of pairs: two index tensors and a float tensor that is 1 for a same-class pair, 0 otherwise.
+    /// </summary>
     public (Tensor First, Tensor Second, Tensor Similar) Pairs(int batch)
     {
         var first = new long[batch];
@@ -57,7 +60,8 @@ public sealed class ContrastiveSampler
     }
 
     /// <summary>A random batch of indices (for plain classification).</summary>
-    public Tensor Batch(int batch) => tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(labels.Length)).ToArray());
+    public Tensor Batch(int batch) =>
+        tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(labels.Length)).ToArray());
 
     long Pick(int classIndex) => byClass[classIndex][rng.Next(byClass[classIndex].Length)];
 

@@ -20,8 +20,10 @@ public static class SyntheticDigits
         [[(0.26, 0.30), (0.36, 0.16), (0.54, 0.12), (0.70, 0.20), (0.72, 0.36), (0.26, 0.86), (0.78, 0.86)]],
         [[(0.26, 0.16), (0.70, 0.16), (0.46, 0.44), (0.68, 0.56), (0.72, 0.74), (0.54, 0.88), (0.26, 0.82)]],
         [[(0.64, 0.88), (0.64, 0.12), (0.22, 0.62), (0.80, 0.62)]],
-        [[(0.72, 0.12), (0.32, 0.12), (0.28, 0.46), (0.54, 0.42), (0.72, 0.54), (0.72, 0.74), (0.54, 0.88), (0.26, 0.84)]],
-        [[(0.68, 0.12), (0.42, 0.28), (0.28, 0.58), (0.32, 0.80), (0.50, 0.89), (0.68, 0.80), (0.70, 0.62), (0.50, 0.52), (0.30, 0.62)]],
+        [[(0.72, 0.12), (0.32, 0.12), (0.28, 0.46), (0.54, 0.42), (0.72, 0.54), (0.72, 0.74), (0.54, 0.88),
+            (0.26, 0.84)]],
+        [[(0.68, 0.12), (0.42, 0.28), (0.28, 0.58), (0.32, 0.80), (0.50, 0.89), (0.68, 0.80), (0.70, 0.62),
+            (0.50, 0.52), (0.30, 0.62)]],
         [[(0.22, 0.12), (0.78, 0.12), (0.42, 0.88)]],
         [Ellipse(0.5, 0.30, 0.19, 0.17), Ellipse(0.5, 0.68, 0.23, 0.20)],
         [Ellipse(0.48, 0.32, 0.20, 0.19), [(0.68, 0.36), (0.62, 0.88)]],
@@ -45,7 +47,9 @@ public static class SyntheticDigits
         return (tensor(pixels).reshape(count, 1, Size, Size), tensor(labels));
     }
 
-    /// <summary>Draws one digit into a 28×28 buffer (row-major) with a random affine jitter, pen width and noise.</summary>
+    /// <summary>
+    /// Draws one digit into a 28×28 buffer (row-major) with a random affine jitter, pen width and noise.
+    /// </summary>
     public static void Render(int digit, Random rng, Span<float> image)
     {
         if ((uint)digit > 9) throw new ArgumentOutOfRangeException(nameof(digit), digit, "a digit is 0..9");

@@ -3,9 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace CourseWorkbook.Embeddings;
 
-/// <summary>A sentence that shares most words with a group's sentence but means something else ("The man bit the dog").</summary>
+/// <summary>
+/// A sentence that shares most words with a group's sentence but means something else ("The man bit the dog").
+/// </summary>
 /// <param name="Text">The sentence.</param>
-/// <param name="Imitates">Index, in its group's <see cref="ParaphraseGroup.Sentences"/>, of the sentence it imitates.</param>
+/// <param name="Imitates">Index, in its group's <see cref="ParaphraseGroup.Sentences"/>, of the sentence it
+/// imitates.</param>
 /// <param name="Kind">How it differs: "role swap", "negation", "antonym", "quantifier", "time", "modality", ...</param>
 public sealed record HardNegative(string Text, int Imitates, string Kind);
 
@@ -16,7 +19,8 @@ public sealed record HardNegative(string Text, int Imitates, string Kind);
 /// <param name="Theme">A word or two on what the group is about.</param>
 /// <param name="Sentences">3 to 5 paraphrases.</param>
 /// <param name="HardNegatives">Non-paraphrases built from one of the sentences.</param>
-public sealed record ParaphraseGroup(int Id, string Split, string Theme, IReadOnlyList<string> Sentences, IReadOnlyList<HardNegative> HardNegatives);
+public sealed record ParaphraseGroup(int Id, string Split, string Theme, IReadOnlyList<string> Sentences,
+    IReadOnlyList<HardNegative> HardNegatives);
 
 /// <summary>One sentence of the paraphrase set, flattened for embedding: its text and where it came from.</summary>
 /// <param name="Text">The sentence.</param>
@@ -33,8 +37,11 @@ public sealed record ParaphraseSet(IReadOnlyList<ParaphraseGroup> Groups)
     /// <summary>The held-out groups, for evaluation only.</summary>
     public IReadOnlyList<ParaphraseGroup> HeldOut => Groups.Where(g => g.Split == EmbeddingData.TestSplit).ToArray();
 
-    /// <summary>Every sentence of the given groups (all groups if null), paraphrases first in group order, then hard negatives.</summary>
-    public IReadOnlyList<ParaphraseItem> Items(IEnumerable<ParaphraseGroup>? groups = null, bool includeHardNegatives = true)
+    /// <summary>
+    /// Every sentence of the given groups (all groups if null), paraphrases first in group order, then hard negatives.
+    /// </summary>
+    public IReadOnlyList<ParaphraseItem> Items(IEnumerable<ParaphraseGroup>? groups = null,
+        bool includeHardNegatives = true)
     {
         var chosen = (groups ?? Groups).ToArray();
         var items = chosen.SelectMany(g => g.Sentences.Select(s => new ParaphraseItem(s, g.Id, false))).ToList();
@@ -72,7 +79,8 @@ public static class EmbeddingData
     public const string TestSplit = "test";
 
     /// <summary>Number of paraphrase groups in the first version of the file (ids 0–64): the held-out rule
-    /// (Id % 5 == 4) applies to these only; groups added later are all training groups, so the held-out set never changes.</summary>
+    /// (Id % 5 == 4) applies to these only; groups added later are all training groups, so the held-out set never
+    /// changes.</summary>
     public const int OriginalParaphraseGroups = 65;
 
     /// <summary>The four topics, in label order.</summary>
@@ -94,14 +102,20 @@ public static class EmbeddingData
     {
         get
         {
-            if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_DATA") is { Length: > 0 } env) return Path.Combine(env, "embeddings");
-            var starts = new[] { Environment.CurrentDirectory, AppContext.BaseDirectory, Path.GetDirectoryName(typeof(EmbeddingData).Assembly.Location) };
-            return Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "embeddings"), c => File.Exists(Path.Combine(c, ParaphraseFile)))
-                ?? throw new DirectoryNotFoundException("data/embeddings not found above " + Environment.CurrentDirectory + "; set COURSEWORKBOOK_DATA");
+            if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_DATA") is { Length: > 0 } env)
+                return Path.Combine(env, "embeddings");
+            var starts = new[] { Environment.CurrentDirectory, AppContext.BaseDirectory,
+                Path.GetDirectoryName(typeof(EmbeddingData).Assembly.Location) };
+            return Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "embeddings"),
+                c => File.Exists(Path.Combine(c, ParaphraseFile)))
+                ?? throw new DirectoryNotFoundException(
+                    "data/embeddings not found above " + Environment.CurrentDirectory + "; set COURSEWORKBOOK_DATA");
         }
     }
 
-    /// <summary>Reads the paraphrase groups (default: <see cref="Folder"/>/paraphrases.jsonl) and checks their shape.</summary>
+    /// <summary>
+    /// Reads the paraphrase groups (default: <see cref="Folder"/>/paraphrases.jsonl) and checks their shape.
+    /// </summary>
     public static ParaphraseSet LoadParaphrases(string? path = null)
     {
         path ??= Path.Combine(Folder, ParaphraseFile);
@@ -114,12 +128,14 @@ public static class EmbeddingData
             var negatives = (dto.HardNegatives ?? []).Select(h =>
             {
                 if (string.IsNullOrWhiteSpace(h.Text)) throw Bad(path, number, "hard negative without text");
-                if (h.Imitates < 0 || h.Imitates >= dto.Sentences.Count) throw Bad(path, number, $"hard negative imitates sentence {h.Imitates}, which does not exist");
+                if (h.Imitates < 0 || h.Imitates >= dto.Sentences.Count)
+                    throw Bad(path, number, $"hard negative imitates sentence {h.Imitates}, which does not exist");
                 return new HardNegative(h.Text, h.Imitates, h.Kind ?? "");
             }).ToArray();
             groups.Add(new ParaphraseGroup(dto.Group, dto.Split!, dto.Theme ?? "", dto.Sentences.ToArray(), negatives));
         }
-        if (groups.Select(g => g.Id).Distinct().Count() != groups.Count) throw new InvalidDataException($"{path}: group ids are not unique");
+        if (groups.Select(g => g.Id).Distinct().Count() != groups.Count)
+            throw new InvalidDataException($"{path}: group ids are not unique");
         return new ParaphraseSet(groups);
     }
 
@@ -152,12 +168,14 @@ public static class EmbeddingData
 
     static void CheckSplit(string? split, string path, int line)
     {
-        if (split is not (TrainSplit or TestSplit)) throw Bad(path, line, $"split must be '{TrainSplit}' or '{TestSplit}', got '{split}'");
+        if (split is not (TrainSplit or TestSplit))
+            throw Bad(path, line, $"split must be '{TrainSplit}' or '{TestSplit}', got '{split}'");
     }
 
     static InvalidDataException Bad(string path, int line, string message) => new($"{path}:{line}: {message}");
 
-    sealed record GroupLine(int Group, string? Split, string? Theme, List<string>? Sentences, List<HardNegativeLine>? HardNegatives);
+    sealed record GroupLine(int Group, string? Split, string? Theme, List<string>? Sentences,
+        List<HardNegativeLine>? HardNegatives);
 
     sealed record HardNegativeLine(string? Text, int Imitates, string? Kind);
 

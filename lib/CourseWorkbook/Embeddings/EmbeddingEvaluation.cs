@@ -2,13 +2,17 @@ namespace CourseWorkbook.Embeddings;
 
 /// <summary>How well an embedder's cosine similarity tells paraphrases from non-paraphrases on one split.</summary>
 /// <param name="Auc">ROC AUC of paraphrase pairs against all negative pairs (unrelated and hard).</param>
-/// <param name="HardNegativeAuc">AUC against hard negatives only: below 0.5 means word overlap fools the embedder.</param>
+/// <param name="HardNegativeAuc">AUC against hard negatives only: below 0.5 means word overlap fools the
+/// embedder.</param>
 /// <param name="UnrelatedAuc">AUC against pairs from different groups only.</param>
 /// <param name="Sentences">Sentences embedded (paraphrases and hard negatives).</param>
 /// <param name="Pairs">Labelled pairs scored.</param>
-public sealed record ParaphraseScores(double Auc, double HardNegativeAuc, double UnrelatedAuc, int Sentences, int Pairs);
+public sealed record ParaphraseScores(double Auc, double HardNegativeAuc, double UnrelatedAuc, int Sentences,
+    int Pairs);
 
-/// <summary>Instance-based topic classification of the held-out headlines by their nearest training headlines.</summary>
+/// <summary>
+/// Instance-based topic classification of the held-out headlines by their nearest training headlines.
+/// </summary>
 /// <param name="K">Neighbours that vote.</param>
 /// <param name="Accuracy">Fraction of held-out headlines given their own topic (chance: 0.25).</param>
 /// <param name="Known">Training headlines used as labelled examples.</param>
@@ -21,7 +25,9 @@ public sealed record TopicScores(int K, double Accuracy, int Known, int Queries)
 /// </summary>
 public static class EmbeddingEvaluation
 {
-    /// <summary>Paraphrase retrieval AUCs on the given groups (default: the held-out ones), cosine similarity.</summary>
+    /// <summary>
+    /// Paraphrase retrieval AUCs on the given groups (default: the held-out ones), cosine similarity.
+    /// </summary>
     public static ParaphraseScores Paraphrases(Func<IReadOnlyList<string>, float[][]> embed, ParaphraseSet set,
         IEnumerable<ParaphraseGroup>? groups = null)
     {
@@ -35,7 +41,9 @@ public static class EmbeddingEvaluation
             items.Count, pairs.Count);
     }
 
-    /// <summary>k-NN accuracy (cosine) of the held-out headlines, the training headlines being the known examples.</summary>
+    /// <summary>
+    /// k-NN accuracy (cosine) of the held-out headlines, the training headlines being the known examples.
+    /// </summary>
     public static TopicScores Topics(Func<IReadOnlyList<string>, float[][]> embed, TopicCorpus corpus, int k = 1)
     {
         var (train, test) = (corpus.Train, corpus.HeldOut);

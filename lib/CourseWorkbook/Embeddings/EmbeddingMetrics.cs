@@ -62,27 +62,37 @@ public static class EmbeddingMetrics
     /// k nearest known points. Deterministic ties: neighbours are ranked by (distance, index); among classes with
     /// equally many votes, the one whose best-ranked neighbour comes first wins (for k = 1 this is plain 1-NN).
     /// </summary>
-    public static int[] KnnPredict(IReadOnlyList<float[]> queryToKnownDistances, IReadOnlyList<int> knownLabels, int k = 1)
+    public static int[] KnnPredict(IReadOnlyList<float[]> queryToKnownDistances, IReadOnlyList<int> knownLabels,
+        int k = 1)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
         var result = new int[queryToKnownDistances.Count];
         for (int q = 0; q < result.Length; q++)
         {
             var row = queryToKnownDistances[q];
-            if (row.Length != knownLabels.Count) throw new ArgumentException($"distance row {q} has {row.Length} entries for {knownLabels.Count} known labels");
+            if (row.Length != knownLabels.Count)
+                throw new ArgumentException(
+                    $"distance row {q} has {row.Length} entries for {knownLabels.Count} known labels");
             result[q] = Vote(Enumerable.Range(0, row.Length), row, knownLabels, k);
         }
         return result;
     }
 
-    /// <summary>k-NN labels of <paramref name="queries"/> among <paramref name="known"/> embeddings, by cosine or Euclidean distance.</summary>
-    public static int[] KnnPredict(IReadOnlyList<float[]> known, IReadOnlyList<int> knownLabels, IReadOnlyList<float[]> queries,
-        int k = 1, DistanceMetric metric = DistanceMetric.Cosine)
+    /// <summary>
+    /// k-NN labels of <paramref name="queries"/> among <paramref name="known"/> embeddings, by cosine or Euclidean
+    /// distance.
+    /// </summary>
+    public static int[] KnnPredict(IReadOnlyList<float[]> known, IReadOnlyList<int> knownLabels,
+        IReadOnlyList<float[]> queries, int k = 1, DistanceMetric metric = DistanceMetric.Cosine)
         => KnnPredict(CrossDistances(queries, known, metric), knownLabels, k);
 
-    /// <summary>Fraction of queries whose k-NN label (see <see cref="KnnPredict(IReadOnlyList{float[]}, IReadOnlyList{int}, int)"/>) is their own.</summary>
-    public static double KnnAccuracy(IReadOnlyList<float[]> known, IReadOnlyList<int> knownLabels, IReadOnlyList<float[]> queries,
-        IReadOnlyList<int> queryLabels, int k = 1, DistanceMetric metric = DistanceMetric.Cosine)
+    /// <summary>
+    /// Fraction of queries whose k-NN label (see
+    /// <see cref="KnnPredict(IReadOnlyList{float[]}, IReadOnlyList{int}, int)"/>) is their own.
+    /// </summary>
+    public static double KnnAccuracy(IReadOnlyList<float[]> known, IReadOnlyList<int> knownLabels,
+        IReadOnlyList<float[]> queries, IReadOnlyList<int> queryLabels, int k = 1,
+        DistanceMetric metric = DistanceMetric.Cosine)
         => Accuracy(KnnPredict(known, knownLabels, queries, k, metric), queryLabels);
 
     /// <summary>
@@ -102,13 +112,14 @@ public static class EmbeddingMetrics
     }
 
     /// <summary>
-    /// Silhouette of each point from a precomputed distance matrix: s = (b − a) / max(a, b), with a the mean distance to
-    /// the other members of its cluster and b the smallest mean distance to another cluster; 0 for a cluster of one.
+    /// Silhouette of each point from a precomputed distance matrix: s = (b − a) / max(a, b), with a the mean distance
+    /// to the other members of its cluster and b the smallest mean distance to another cluster; 0 for a cluster of one.
     /// </summary>
     public static double[] SilhouetteSamples(IReadOnlyList<float[]> distances, IReadOnlyList<int> labels)
     {
         int n = labels.Count;
-        if (distances.Count != n || distances.Any(r => r.Length != n)) throw new ArgumentException("expected an [n × n] distance matrix with n labels");
+        if (distances.Count != n || distances.Any(r => r.Length != n))
+            throw new ArgumentException("expected an [n × n] distance matrix with n labels");
         var classes = labels.Distinct().Order().ToArray();
         if (classes.Length < 2 || classes.Length > n - 1)
             throw new ArgumentException($"the silhouette needs 2 to n − 1 clusters, got {classes.Length}");
@@ -131,8 +142,12 @@ public static class EmbeddingMetrics
         return s;
     }
 
-    /// <summary>Mean silhouette over all points (sklearn's silhouette_score with metric="precomputed"): near 1 = tight, separated clusters.</summary>
-    public static double Silhouette(IReadOnlyList<float[]> distances, IReadOnlyList<int> labels) => SilhouetteSamples(distances, labels).Average();
+    /// <summary>
+    /// Mean silhouette over all points (sklearn's silhouette_score with metric="precomputed"): near 1 = tight,
+    /// separated clusters.
+    /// </summary>
+    public static double Silhouette(IReadOnlyList<float[]> distances, IReadOnlyList<int> labels) =>
+        SilhouetteSamples(distances, labels).Average();
 
     /// <summary>
     /// ROC AUC: the probability that a random positive scores above a random negative (ties count ½), computed from
@@ -186,7 +201,8 @@ public static class EmbeddingMetrics
             foreach (var row in s) for (int j = 0; j < row.Length; j++) row[j] = 1f - row[j];
             return s;
         }
-        return a.Select(x => b.Select(y => System.Numerics.Tensors.TensorPrimitives.Distance<float>(x, y)).ToArray()).ToArray();
+        return a.Select(x => b.Select(y => System.Numerics.Tensors.TensorPrimitives.Distance<float>(x, y)).ToArray())
+            .ToArray();
     }
 }
 

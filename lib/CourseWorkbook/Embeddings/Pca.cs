@@ -2,13 +2,17 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace CourseWorkbook.Embeddings;
 
-/// <summary>A fitted PCA: the mean, the principal axes, their variances, and the training rows projected on them.</summary>
+/// <summary>
+/// A fitted PCA: the mean, the principal axes, their variances, and the training rows projected on them.
+/// </summary>
 /// <param name="Mean">The mean row, subtracted before projecting.</param>
-/// <param name="Components">Principal axes (unit rows), by decreasing variance; each axis's largest |entry| is positive.</param>
+/// <param name="Components">Principal axes (unit rows), by decreasing variance; each axis's largest |entry| is
+/// positive.</param>
 /// <param name="ExplainedVariance">Variance along each axis (divided by n − 1, as sklearn).</param>
 /// <param name="ExplainedVarianceRatio">Share of the total variance along each axis.</param>
 /// <param name="Projected">The fitted rows in the new coordinates, [n × components].</param>
-public sealed record PcaResult(float[] Mean, float[][] Components, double[] ExplainedVariance, double[] ExplainedVarianceRatio, float[][] Projected)
+public sealed record PcaResult(float[] Mean, float[][] Components, double[] ExplainedVariance,
+    double[] ExplainedVarianceRatio, float[][] Projected)
 {
     /// <summary>Coordinates of a new row on the fitted axes.</summary>
     public float[] Project(ReadOnlySpan<float> row)
@@ -41,7 +45,8 @@ public static class Pca
         if (n < 2) throw new ArgumentException("PCA needs at least two rows");
         int d = rows[0].Length;
         if (rows.Any(r => r.Length != d)) throw new ArgumentException("rows have different dimensions");
-        if (components < 1 || components > Math.Min(n, d)) throw new ArgumentOutOfRangeException(nameof(components), $"must be in [1, {Math.Min(n, d)}]");
+        if (components < 1 || components > Math.Min(n, d))
+            throw new ArgumentOutOfRangeException(nameof(components), $"must be in [1, {Math.Min(n, d)}]");
 
         var mean = new double[d];
         foreach (var r in rows) for (int k = 0; k < d; k++) mean[k] += r[k];
@@ -51,7 +56,8 @@ public static class Pca
 
         int width = Math.Min(d, components + 10);
         var rng = new Random(20240611);
-        var q = Matrix<double>.Build.Dense(d, width, (_, _) => rng.NextDouble() - 0.5).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+        var q = Matrix<double>.Build.Dense(d, width, (_, _) => rng.NextDouble() - 0.5)
+            .QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
         Vector<double>? previous = null;
         Matrix<double> ritzVectors = q;
         Vector<double> singular = Vector<double>.Build.Dense(width);
@@ -64,7 +70,8 @@ public static class Pca
             if (previous is not null && (singular.SubVector(0, components) - previous).AbsoluteMaximum()
                 <= 1e-12 * Math.Max(singular[0], 1e-300)) break;
             previous = singular.SubVector(0, components);
-            q = (x.TransposeThisAndMultiply(b)).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;   // one power step: XᵀX q
+            q = (x.TransposeThisAndMultiply(b))
+                .QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;   // one power step: XᵀX q
         }
 
         var axes = new float[components][];

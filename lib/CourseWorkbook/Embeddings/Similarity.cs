@@ -30,10 +30,14 @@ public static class Similarity
         return na == 0 || nb == 0 ? 0f : TensorPrimitives.Dot(a, b) / (na * nb);
     }
 
-    /// <summary>The [n × n] matrix of cosine similarities between rows (symmetric, 1 on the diagonal for non-zero rows).</summary>
+    /// <summary>
+    /// The [n × n] matrix of cosine similarities between rows (symmetric, 1 on the diagonal for non-zero rows).
+    /// </summary>
     public static float[][] CosineSimilarityMatrix(IReadOnlyList<float[]> rows) => CosineSimilarityMatrix(rows, rows);
 
-    /// <summary>The [a × b] matrix of cosine similarities between the rows of <paramref name="a"/> and of <paramref name="b"/>.</summary>
+    /// <summary>
+    /// The [a × b] matrix of cosine similarities between the rows of <paramref name="a"/> and of <paramref name="b"/>.
+    /// </summary>
     public static float[][] CosineSimilarityMatrix(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
     {
         var na = L2Normalize(a);
@@ -99,7 +103,8 @@ public static class Similarity
         for (int t = 0; t < tokenVectors.Count; t++)
         {
             if (attentionMask[t] == 0) continue;
-            if (tokenVectors[t].Length != sum.Length) throw new ArgumentException($"token {t} has dimension {tokenVectors[t].Length}, not {sum.Length}");
+            if (tokenVectors[t].Length != sum.Length)
+                throw new ArgumentException($"token {t} has dimension {tokenVectors[t].Length}, not {sum.Length}");
             TensorPrimitives.Add(sum, tokenVectors[t], sum);
             count++;
         }

@@ -41,7 +41,9 @@ public sealed partial class TfIdfEmbedder
         return new TfIdfEmbedder(index, idf);
     }
 
-    /// <summary>The unit-length TF-IDF vector of a text (raw term counts × idf); words never seen in training are ignored.</summary>
+    /// <summary>
+    /// The unit-length TF-IDF vector of a text (raw term counts × idf); words never seen in training are ignored.
+    /// </summary>
     public float[] Embed(string text)
     {
         var v = new float[idf.Length];
@@ -55,7 +57,9 @@ public sealed partial class TfIdfEmbedder
     /// <summary>One vector per text.</summary>
     public float[][] Embed(IEnumerable<string> texts) => texts.Select(Embed).ToArray();
 
-    /// <summary>Lower-cased word tokens: runs of letters or digits, keeping inner apostrophes and hyphens ("don't", "e-mail").</summary>
+    /// <summary>
+    /// Lower-cased word tokens: runs of letters or digits, keeping inner apostrophes and hyphens ("don't", "e-mail").
+    /// </summary>
     public static IReadOnlyList<string> Tokenize(string text) =>
         Word().Matches(text.ToLowerInvariant().Replace('’', '\'')).Select(m => m.Value).ToArray();
 

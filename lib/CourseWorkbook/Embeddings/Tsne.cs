@@ -21,8 +21,10 @@ public enum TsneInit
 /// Settings of <see cref="Tsne"/>; the defaults are sklearn's TSNE(method="exact") schedule: 1,000 iterations, the
 /// first 250 with P exaggerated 12× and momentum 0.5, then momentum 0.8.
 /// </summary>
-/// <param name="Perplexity">Effective number of neighbours each point "sees"; must be below n − 1. Small sets need small values (5 for 20 sentences).</param>
-/// <param name="LearningRate">Step size; null means sklearn's "auto": max(n / EarlyExaggeration / 4, 50). van der Maaten's reference uses a fixed 200.</param>
+/// <param name="Perplexity">Effective number of neighbours each point "sees"; must be below n − 1. Small sets need
+/// small values (5 for 20 sentences).</param>
+/// <param name="LearningRate">Step size; null means sklearn's "auto": max(n / EarlyExaggeration / 4, 50). van der
+/// Maaten's reference uses a fixed 200.</param>
 /// <param name="Init">Initial layout.</param>
 /// <param name="Seed">Seed of the random initial layout.</param>
 /// <param name="Components">Dimension of the output (2 for a plot).</param>
@@ -33,7 +35,8 @@ public enum TsneInit
 /// <param name="FinalMomentum">Momentum after it.</param>
 /// <param name="MinGain">Lower bound of the per-coordinate gains (delta-bar-delta).</param>
 /// <param name="MinGradNorm">Stop when the gradient norm falls below this (checked every 50 iterations).</param>
-/// <param name="IterationsWithoutProgress">Stop when the KL divergence has not improved for this many iterations (checked every 50).</param>
+/// <param name="IterationsWithoutProgress">Stop when the KL divergence has not improved for this many iterations
+/// (checked every 50).</param>
 /// <param name="Threads">Rows computed in parallel; null = all cores.</param>
 public sealed record TsneOptions(
     double Perplexity = 30,
@@ -57,12 +60,15 @@ public sealed record TsneOptions(
 /// <param name="Iterations">Gradient steps taken (fewer than the maximum if a stopping rule fired).</param>
 /// <param name="LearningRate">The learning rate used (resolved from "auto").</param>
 /// <param name="Elapsed">Wall-clock time of the fit.</param>
-public sealed record TsneResult(float[][] Embedding, double KlDivergence, int Iterations, double LearningRate, TimeSpan Elapsed);
+public sealed record TsneResult(float[][] Embedding, double KlDivergence, int Iterations, double LearningRate,
+    TimeSpan Elapsed);
 
 /// <summary>The input affinities of t-SNE: conditional P(j|i) per row, their precision β_i, and the joint P.</summary>
-/// <param name="Conditional">P(j|i) = exp(−β_i d_ij²) / Σ_k exp(−β_i d_ik²); each row sums to 1, the diagonal is 0.</param>
+/// <param name="Conditional">P(j|i) = exp(−β_i d_ij²) / Σ_k
+/// exp(−β_i d_ik²); each row sums to 1, the diagonal is 0.</param>
 /// <param name="Betas">β_i = 1 / (2σ_i²) found by binary search so that row i's entropy is log(perplexity).</param>
-/// <param name="Joint">P_ij = (P(j|i) + P(i|j)) / 2n: symmetric, sums to 1 (off-diagonal entries floored at 2.2e-16 as in sklearn).</param>
+/// <param name="Joint">P_ij = (P(j|i) + P(i|j)) / 2n: symmetric, sums to 1 (off-diagonal entries floored at 2.2e-16 as
+/// in sklearn).</param>
 public sealed record TsneAffinities(double[][] Conditional, double[] Betas, double[][] Joint);
 
 /// <summary>
@@ -83,8 +89,10 @@ public static class Tsne
     public static TsneResult Fit(IReadOnlyList<float[]> distances, TsneOptions? options = null)
     {
         options ??= new TsneOptions();
-        if (options.Components < 1) throw new ArgumentOutOfRangeException(nameof(options), "Components must be at least 1");
-        if (options.MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be at least 1");
+        if (options.Components < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "Components must be at least 1");
+        if (options.MaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be at least 1");
         var watch = Stopwatch.StartNew();
         int n = distances.Count;
         var affinities = Affinities(distances, options.Perplexity);
@@ -122,7 +130,8 @@ public static class Tsne
         Validate(distances);
         if (n < 3) throw new ArgumentException("t-SNE needs at least 3 points");
         if (!(perplexity > 1 && perplexity <= n - 1))
-            throw new ArgumentOutOfRangeException(nameof(perplexity), $"perplexity must be in (1, n − 1 = {n - 1}], got {perplexity}");
+            throw new ArgumentOutOfRangeException(nameof(perplexity),
+                $"perplexity must be in (1, n − 1 = {n - 1}], got {perplexity}");
 
         var conditional = new double[n][];
         var betas = new double[n];
@@ -144,7 +153,9 @@ public static class Tsne
     /// <summary>Entropy H = −Σ_j p_j ln p_j (nats) of one row; t-SNE's perplexity is exp(H).</summary>
     public static double Entropy(IReadOnlyList<double> row) => -row.Where(v => v > 0).Sum(v => v * Math.Log(v));
 
-    /// <summary>KL(P‖Q) = Σ P_ij ln(P_ij / Q_ij) of a layout, with Q the normalised Student-t affinities of its points.</summary>
+    /// <summary>
+    /// KL(P‖Q) = Σ P_ij ln(P_ij / Q_ij) of a layout, with Q the normalised Student-t affinities of its points.
+    /// </summary>
     public static double KlDivergence(double[][] joint, IReadOnlyList<float[]> embedding)
     {
         int n = embedding.Count, d = n == 0 ? 0 : embedding[0].Length;
@@ -154,7 +165,9 @@ public static class Tsne
 
     // ---- the optimisation ----
 
-    /// <summary>One phase of gradient descent (sklearn's _gradient_descent): fresh update and gains, fixed momentum.</summary>
+    /// <summary>
+    /// One phase of gradient descent (sklearn's _gradient_descent): fresh update and gains, fixed momentum.
+    /// </summary>
     static void TsneStage(Gradient g, float[] p, float[][] y, double exaggeration, double momentum, double learningRate,
         int start, int end, int withoutProgress, TsneOptions o, ref int iterations)
     {
@@ -182,7 +195,8 @@ public static class Tsne
                     var grad = g.Grad[c];
                     for (int i = 0; i < n; i++)
                     {
-                        // delta-bar-delta: grow the gain where the gradient keeps its sign relative to the step, shrink it where it flips.
+                        // delta-bar-delta: grow the gain where the gradient keeps its sign relative to the step, shrink
+                        // it where it flips.
                         gains[c][i] = update[c][i] * grad[i] < 0 ? gains[c][i] + 0.2f : gains[c][i] * 0.8f;
                         if (gains[c][i] < o.MinGain) gains[c][i] = (float)o.MinGain;
                         grad[i] *= gains[c][i];
@@ -213,11 +227,14 @@ public static class Tsne
         readonly float[] w = new float[n * n];
         readonly double[] rowSums = new double[n];
         readonly double[] rowKl = new double[n];
-        readonly OrderablePartitioner<Tuple<int, int>> rows = Partitioner.Create(0, n, Math.Max(16, n / (4 * Math.Max(1, threads))));
+        readonly OrderablePartitioner<Tuple<int, int>> rows = Partitioner.Create(0, n,
+            Math.Max(16, n / (4 * Math.Max(1, threads))));
         readonly ParallelOptions parallel = new() { MaxDegreeOfParallelism = Math.Max(1, threads) };
         public readonly float[][] Grad = Enumerable.Range(0, d).Select(_ => new float[n]).ToArray();
 
-        /// <summary>Fills <see cref="Grad"/>; returns KL(P‖Q) of the current (possibly exaggerated) P when asked, else NaN.</summary>
+        /// <summary>
+        /// Fills <see cref="Grad"/>; returns KL(P‖Q) of the current (possibly exaggerated) P when asked, else NaN.
+        /// </summary>
         public double Compute(float[] p, float[][] y, bool withKl)
         {
             Parallel.ForEach(rows, parallel, range =>
@@ -263,13 +280,15 @@ public static class Tsne
             return kl;
         }
 
-        /// <summary>Σ_j p_ij ln(p_ij / q_ij) for one row, vectorised (float precision: it only steers the stopping rule).</summary>
+        /// <summary>
+        /// Σ_j p_ij ln(p_ij / q_ij) for one row, vectorised (float precision: it only steers the stopping rule).
+        /// </summary>
         static double RowKl(ReadOnlySpan<float> pi, ReadOnlySpan<float> wi, double z, int i, Span<float> scratch)
         {
             TensorPrimitives.Multiply(wi, (float)(1.0 / z), scratch);
-            TensorPrimitives.Max(scratch, (float)MachineEpsilon, scratch);                // q_ij, floored as in sklearn
+            TensorPrimitives.Max(scratch, (float)MachineEpsilon, scratch);    // q_ij, floored as in sklearn
             TensorPrimitives.Divide(pi, scratch, scratch);
-            scratch[i] = 1f;                                                                // p_ii = 0 contributes nothing
+            scratch[i] = 1f;                                                    // p_ii = 0 contributes nothing
             TensorPrimitives.Max(scratch, float.Epsilon, scratch);
             TensorPrimitives.Log(scratch, scratch);
             return TensorPrimitives.Dot(pi, scratch);
@@ -305,7 +324,10 @@ public static class Tsne
 
     // ---- affinities ----
 
-    /// <summary>sklearn's _binary_search_perplexity for one row (on squared distances), shifted by the row's smallest one so exp never underflows.</summary>
+    /// <summary>
+    /// sklearn's _binary_search_perplexity for one row (on squared distances), shifted by the row's smallest one so exp
+    /// never underflows.
+    /// </summary>
     static (double[] Row, double Beta) CalibrateRow(float[] distances, int self, double targetEntropy)
     {
         int n = distances.Length;
@@ -355,11 +377,14 @@ public static class Tsne
         int n = distances.Count;
         for (int i = 0; i < n; i++)
         {
-            if (distances[i].Length != n) throw new ArgumentException($"the distance matrix must be square: row {i} has {distances[i].Length} entries, not {n}");
+            if (distances[i].Length != n)
+                throw new ArgumentException(
+                    $"the distance matrix must be square: row {i} has {distances[i].Length} entries, not {n}");
             for (int j = 0; j < n; j++)
             {
                 float v = distances[i][j];
-                if (!float.IsFinite(v) || v < 0) throw new ArgumentException($"distance [{i},{j}] = {v} is not a finite non-negative number");
+                if (!float.IsFinite(v) || v < 0)
+                    throw new ArgumentException($"distance [{i},{j}] = {v} is not a finite non-negative number");
             }
         }
     }
@@ -414,7 +439,8 @@ public static class Tsne
         for (int i = 0; i < n; i++) b[i][i] += shift;
 
         var rng = new Random(12345);
-        var v = Enumerable.Range(0, components).Select(_ => Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray()).ToArray();
+        var v = Enumerable.Range(0, components).Select(_ => Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray())
+            .ToArray();
         var eigen = new double[components];
         for (int iteration = 0; iteration < 300; iteration++)
         {

@@ -12,8 +12,9 @@ public sealed record ParameterRow(string Name, string Shape, string DType, long 
 public sealed record ComponentRow(string Component, long Parameters, double Percent);
 
 /// <summary>The answers to "what kind of transformer is this?", read off a built model.</summary>
-public sealed record ArchitectureFacts(string Family, int Layers, long HiddenSize, int Heads, int KvHeads, int HeadDim, long IntermediateSize,
-    long VocabSize, string NormType, string NormPlacement, string Activation, string PositionalScheme, bool TiedEmbeddings, long Parameters);
+public sealed record ArchitectureFacts(string Family, int Layers, long HiddenSize, int Heads, int KvHeads, int HeadDim,
+    long IntermediateSize, long VocabSize, string NormType, string NormPlacement, string Activation,
+    string PositionalScheme, bool TiedEmbeddings, long Parameters);
 
 /// <summary>Attention probabilities of one layer for one sequence: Weights[head, query, key].</summary>
 public sealed record AttentionMap(int Layer, IReadOnlyList<string> Tokens, float[,,] Weights)
@@ -32,18 +33,25 @@ public sealed record AttentionMap(int Layer, IReadOnlyList<string> Tokens, float
     }
 }
 
-/// <summary>Looking inside a model: its parameters as a table, where they sit, its architecture facts, its attention.</summary>
+/// <summary>
+/// Looking inside a model: its parameters as a table, where they sit, its architecture facts, its attention.
+/// </summary>
 public static class Anatomy
 {
     /// <summary>The component a parameter name belongs to (HF naming of GPT-2, Llama/Qwen2 and BERT).</summary>
     public static string ComponentOf(string name)
     {
-        if (name.Contains("norm", StringComparison.OrdinalIgnoreCase) || name.Contains(".ln_", StringComparison.Ordinal) || name.StartsWith("ln_", StringComparison.Ordinal)
+        if (name.Contains("norm", StringComparison.OrdinalIgnoreCase) || name.Contains(".ln_", StringComparison.Ordinal)
+            || name.StartsWith("ln_", StringComparison.Ordinal)
             || name.Contains("LayerNorm", StringComparison.Ordinal)) return "Norms";
-        if (name.StartsWith("lm_head", StringComparison.Ordinal) || name.StartsWith("cls.", StringComparison.Ordinal) || name.Contains("pooler", StringComparison.Ordinal)) return "Head";
-        if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal) || name.Contains("wpe", StringComparison.Ordinal)) return "Embeddings";
-        if (name.Contains("attn", StringComparison.Ordinal) || name.Contains("attention", StringComparison.Ordinal)) return "Attention";
-        if (name.Contains("mlp", StringComparison.Ordinal) || name.Contains("intermediate", StringComparison.Ordinal) || name.Contains("output.dense", StringComparison.Ordinal)) return "MLP";
+        if (name.StartsWith("lm_head", StringComparison.Ordinal) || name.StartsWith("cls.", StringComparison.Ordinal)
+            || name.Contains("pooler", StringComparison.Ordinal)) return "Head";
+        if (name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
+            || name.Contains("wpe", StringComparison.Ordinal)) return "Embeddings";
+        if (name.Contains("attn", StringComparison.Ordinal)
+            || name.Contains("attention", StringComparison.Ordinal)) return "Attention";
+        if (name.Contains("mlp", StringComparison.Ordinal) || name.Contains("intermediate", StringComparison.Ordinal)
+            || name.Contains("output.dense", StringComparison.Ordinal)) return "MLP";
         return "Other";
     }
 
@@ -69,55 +77,79 @@ public static class Anatomy
     {
         var rows = Parameters(model);
         double total = rows.Sum(r => r.Count);
-        return rows.GroupBy(r => r.Component).Select(g => new ComponentRow(g.Key, g.Sum(r => r.Count), 100.0 * g.Sum(r => r.Count) / total))
+        return rows.GroupBy(r => r.Component)
+            .Select(g => new ComponentRow(g.Key, g.Sum(r => r.Count), 100.0 * g.Sum(r => r.Count) / total))
             .OrderByDescending(r => r.Parameters).ToList();
     }
 
-    /// <summary>Reads the architecture off the built model's modules and weights (not off a hard-coded table).</summary>
+    /// <summary>
+    /// Reads the architecture off the built model's modules and weights (not off a hard-coded table).
+    /// </summary>
     public static ArchitectureFacts Describe(nn.Module model)
     {
         var modules = model.named_modules().Select(m => m.module).ToList();
         var parameters = model.named_parameters().ToList();
         var attn = modules.OfType<ISelfAttention>().ToList();
         var embedding = modules.OfType<TokenEmbedding>().First();
-        int heads = attn.FirstOrDefault() switch { MultiHeadAttention m => m.NumHeads, Gpt2Attention g => g.NumHeads, BertSelfAttention b => b.NumHeads, _ => 0 };
+        int heads = attn.FirstOrDefault() switch
+        {
+            MultiHeadAttention m => m.NumHeads,
+            Gpt2Attention g => g.NumHeads,
+            BertSelfAttention b => b.NumHeads,
+            _ => 0,
+        };
         int kvHeads = attn.FirstOrDefault() is MultiHeadAttention mq ? mq.NumKvHeads : heads;
         long hidden = embedding.weight.shape[1];
-        int headDim = attn.FirstOrDefault() is MultiHeadAttention mh ? mh.HeadDim : heads == 0 ? 0 : (int)(hidden / heads);
+        int headDim = attn.FirstOrDefault() is MultiHeadAttention mh ? mh.HeadDim
+            : heads == 0 ? 0 : (int)(hidden / heads);
         long inter = modules.OfType<SwiGlu>().Select(s => s.gate_proj.weight.shape[0])
-            .Concat(modules.OfType<GeluMlp>().Select(g => g.c_fc is Conv1D c ? c.weight.shape[1] : ((Linear)g.c_fc).weight.shape[0]))
+            .Concat(modules.OfType<GeluMlp>()
+                .Select(g => g.c_fc is Conv1D c ? c.weight.shape[1] : ((Linear)g.c_fc).weight.shape[0]))
             .Concat(modules.OfType<BertIntermediate>().Select(b => b.dense.weight.shape[0])).FirstOrDefault();
-        string norm = modules.OfType<RmsNorm>().Any() ? "RMSNorm" : modules.OfType<LayerNorm>().Any() ? "LayerNorm" : "none";
+        string norm = modules.OfType<RmsNorm>().Any() ? "RMSNorm"
+            : modules.OfType<LayerNorm>().Any() ? "LayerNorm" : "none";
         string placement = modules.OfType<TransformerBlock>().FirstOrDefault()?.Placement.ToString()
             ?? (modules.OfType<LlamaDecoderLayer>().Any() ? "Pre" : modules.OfType<BertLayer>().Any() ? "Post" : "?");
         string activation = modules.OfType<SwiGlu>().Any() ? "SwiGLU (SiLU-gated)"
-            : modules.OfType<GeluMlp>().FirstOrDefault() is { } gm ? (gm.TanhApproximation ? "GELU (tanh approximation)" : "GELU")
+            : modules.OfType<GeluMlp>().FirstOrDefault() is { } gm
+                ? (gm.TanhApproximation ? "GELU (tanh approximation)" : "GELU")
             : modules.OfType<BertIntermediate>().Any() ? "GELU" : "?";
         string positions = modules.OfType<RotaryEmbedding>().FirstOrDefault() is { } rope
             ? $"RoPE ({(rope.Layout == RopeLayout.HalfSplit ? "half-split" : "adjacent pairs")}, θ = {rope.Theta:G})"
             : modules.OfType<SinusoidalPositionalEncoding>().Any() ? "sinusoidal"
-            : parameters.Any(p => p.name.EndsWith("wpe.weight") || p.name.EndsWith("position_embeddings.weight")) ? "learned absolute" : "none";
+            : parameters.Any(p => p.name.EndsWith("wpe.weight") || p.name.EndsWith("position_embeddings.weight"))
+                ? "learned absolute" : "none";
         var tokenWeight = embedding.weight.Handle;
         bool tied = modules.OfType<Linear>().Any(l => l.weight.Handle == tokenWeight);
         long vocab = embedding.weight.shape[0];
-        string family = model switch { LlamaForCausalLM l => l.Config.ModelType, Gpt2LMHeadModel => "gpt2", BertModel or BertForMaskedLM => "bert", _ => model.GetName() };
-        return new ArchitectureFacts(family, attn.Count, hidden, heads, kvHeads, headDim, inter, vocab, norm, placement, activation, positions, tied,
-            ParameterCounts.Count(model));
+        string family = model switch
+        {
+            LlamaForCausalLM l => l.Config.ModelType,
+            Gpt2LMHeadModel => "gpt2",
+            BertModel or BertForMaskedLM => "bert",
+            _ => model.GetName(),
+        };
+        return new ArchitectureFacts(family, attn.Count, hidden, heads, kvHeads, headDim, inter, vocab, norm, placement,
+            activation, positions, tied, ParameterCounts.Count(model));
     }
 
     /// <summary>The attention probabilities of layer <paramref name="layer"/> when <paramref name="model"/> reads
     /// <paramref name="ids"/> (one sequence); <paramref name="tokens"/> labels the axes.</summary>
-    public static AttentionMap AttentionOf(ICausalLanguageModel model, IReadOnlyList<int> ids, int layer, IReadOnlyList<string>? tokens = null) =>
+    public static AttentionMap AttentionOf(ICausalLanguageModel model, IReadOnlyList<int> ids, int layer,
+        IReadOnlyList<string>? tokens = null) =>
         Capture(model.AttentionLayers, layer, ids, tokens, input => model.Logits(input));
 
     /// <summary>The attention probabilities of a BERT layer.</summary>
-    public static AttentionMap AttentionOf(BertModel model, IReadOnlyList<int> ids, int layer, IReadOnlyList<string>? tokens = null) =>
+    public static AttentionMap AttentionOf(BertModel model, IReadOnlyList<int> ids, int layer,
+        IReadOnlyList<string>? tokens = null) =>
         Capture(model.AttentionLayers, layer, ids, tokens, input => model.Forward(input));
 
-    static AttentionMap Capture(IReadOnlyList<ISelfAttention> layers, int layer, IReadOnlyList<int> ids, IReadOnlyList<string>? tokens, Func<Tensor, Tensor> run)
+    static AttentionMap Capture(IReadOnlyList<ISelfAttention> layers, int layer, IReadOnlyList<int> ids,
+        IReadOnlyList<string>? tokens, Func<Tensor, Tensor> run)
     {
         Runtime.TorchRuntime.EnsureLoaded();
-        if (layer < 0 || layer >= layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"the model has {layers.Count} layers");
+        if (layer < 0 || layer >= layers.Count)
+            throw new ArgumentOutOfRangeException(nameof(layer), $"the model has {layers.Count} layers");
         var target = layers[layer];
         target.CaptureWeights = true;
         try

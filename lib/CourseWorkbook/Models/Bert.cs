@@ -7,16 +7,18 @@ using static TorchSharp.torch;
 namespace CourseWorkbook.Models;
 
 /// <summary>Hyper-parameters of a BERT encoder as in its Hugging Face config.json.</summary>
-public sealed record BertConfig(int VocabSize = 30522, int HiddenSize = 768, int NumHiddenLayers = 12, int NumAttentionHeads = 12,
-    int IntermediateSize = 3072, string HiddenAct = "gelu", int MaxPositionEmbeddings = 512, int TypeVocabSize = 2,
-    double LayerNormEps = 1e-12, int PadTokenId = 0, double HiddenDropoutProb = 0.1, double AttentionProbsDropoutProb = 0.1)
+public sealed record BertConfig(int VocabSize = 30522, int HiddenSize = 768, int NumHiddenLayers = 12,
+    int NumAttentionHeads = 12, int IntermediateSize = 3072, string HiddenAct = "gelu", int MaxPositionEmbeddings = 512,
+    int TypeVocabSize = 2, double LayerNormEps = 1e-12, int PadTokenId = 0, double HiddenDropoutProb = 0.1,
+    double AttentionProbsDropoutProb = 0.1)
 {
     /// <summary>bert-base-uncased.</summary>
     public static BertConfig BertBaseUncased { get; } = new();
     /// <summary>sentence-transformers/all-MiniLM-L6-v2 (hidden 384, 6 layers, 12 heads, intermediate 1536).</summary>
     public static BertConfig AllMiniLmL6V2 { get; } = new(HiddenSize: 384, NumHiddenLayers: 6, IntermediateSize: 1536);
     /// <summary>google/bert_uncased_L-2_H-128_A-2 (bert-tiny).</summary>
-    public static BertConfig BertTiny { get; } = new(HiddenSize: 128, NumHiddenLayers: 2, NumAttentionHeads: 2, IntermediateSize: 512);
+    public static BertConfig BertTiny { get; } = new(HiddenSize: 128, NumHiddenLayers: 2, NumAttentionHeads: 2,
+        IntermediateSize: 512);
 
     /// <summary>Reads a Hugging Face BERT config.json.</summary>
     public static BertConfig FromJson(string json)
@@ -27,7 +29,8 @@ public sealed record BertConfig(int VocabSize = 30522, int HiddenSize = 768, int
             c["intermediate_size"]?.GetValue<int>() ?? 3072, c["hidden_act"]?.GetValue<string>() ?? "gelu",
             c["max_position_embeddings"]?.GetValue<int>() ?? 512, c["type_vocab_size"]?.GetValue<int>() ?? 2,
             c["layer_norm_eps"]?.GetValue<double>() ?? 1e-12, c["pad_token_id"]?.GetValue<int>() ?? 0,
-            c["hidden_dropout_prob"]?.GetValue<double>() ?? 0.1, c["attention_probs_dropout_prob"]?.GetValue<double>() ?? 0.1);
+            c["hidden_dropout_prob"]?.GetValue<double>() ?? 0.1,
+            c["attention_probs_dropout_prob"]?.GetValue<double>() ?? 0.1);
     }
 
     /// <summary>Reads a config.json file.</summary>
@@ -63,12 +66,15 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids, null);
 
-    /// <summary>ids [B, T] (+ token types) → [B, T, H]; in training mode, dropout (hidden_dropout_prob) follows the norm.</summary>
+    /// <summary>
+    /// ids [B, T] (+ token types) → [B, T, H]; in training mode, dropout (hidden_dropout_prob) follows the norm.
+    /// </summary>
     public Tensor Forward(Tensor ids, Tensor? tokenTypes)
     {
         var positions = torch.arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device);
         tokenTypes ??= torch.zeros_like(ids);
-        var x = LayerNorm.call(word_embeddings.call(ids) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes));
+        var x = LayerNorm.call(
+            word_embeddings.call(ids) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes));
         return nn.functional.dropout(x, dropout, training);
     }
 }
@@ -86,7 +92,8 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor>, ISelfAttentio
     internal double dropout;
 
     /// <summary>Attention of <paramref name="c"/>.</summary>
-    public BertSelfAttention(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertSelfAttention))
+    public BertSelfAttention(BertConfig c, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertSelfAttention))
     {
         NumHeads = c.NumAttentionHeads;
         query = nn.Linear(c.HiddenSize, c.HiddenSize, true, device, dtype);
@@ -112,8 +119,8 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor>, ISelfAttentio
         long b = x.shape[0], t = x.shape[1], d = x.shape[2], hd = d / NumHeads;
         Tensor Heads(Tensor z) => z.view(b, t, NumHeads, hd).transpose(1, 2);
         var allowed = inputs.AttentionMask is null ? null : Attention.PaddingMask(inputs.AttentionMask);
-        var y = Attention.ScaledDotProduct(Heads(query.call(x)), Heads(key.call(x)), Heads(value.call(x)), allowed, out var weights,
-            training ? dropout : 0);
+        var y = Attention.ScaledDotProduct(Heads(query.call(x)), Heads(key.call(x)), Heads(value.call(x)), allowed,
+            out var weights, training ? dropout : 0);
         if (CaptureWeights) { lastWeights?.Dispose(); lastWeights = weights.detach().cpu().DetachFromDisposeScope(); }
         return y.transpose(1, 2).reshape(b, t, d);
     }
@@ -128,8 +135,11 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     public LayerNorm LayerNorm;
     internal double dropout;
 
-    /// <summary>The output of <paramref name="c"/>'s attention (or MLP, with <paramref name="inner"/> inputs).</summary>
-    public BertSelfOutput(BertConfig c, long? inner = null, Device? device = null, ScalarType? dtype = null) : base(nameof(BertSelfOutput))
+    /// <summary>
+    /// The output of <paramref name="c"/>'s attention (or MLP, with <paramref name="inner"/> inputs).
+    /// </summary>
+    public BertSelfOutput(BertConfig c, long? inner = null, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertSelfOutput))
     {
         dense = nn.Linear(inner ?? c.HiddenSize, c.HiddenSize, true, device, dtype);
         LayerNorm = new LayerNorm(c.HiddenSize, c.LayerNormEps, device, dtype);
@@ -173,7 +183,8 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     readonly bool tanh;
 
     /// <summary>The intermediate layer of <paramref name="c"/>.</summary>
-    public BertIntermediate(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertIntermediate))
+    public BertIntermediate(BertConfig c, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertIntermediate))
     {
         dense = nn.Linear(c.HiddenSize, c.IntermediateSize, true, device, dtype);
         tanh = c.TanhGelu;
@@ -223,7 +234,8 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor>
     /// <summary>The encoder of <paramref name="c"/>.</summary>
     public BertEncoder(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertEncoder))
     {
-        layer = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new BertLayer(c, device, dtype)).ToArray());
+        layer = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new BertLayer(c, device, dtype))
+            .ToArray());
         RegisterComponents();
     }
 
@@ -266,7 +278,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     public BertPooler? pooler;
 
     /// <summary>A randomly initialised encoder (pass torch.META as device to build without memory).</summary>
-    public BertModel(BertConfig config, bool addPoolingLayer = true, Device? device = null, ScalarType? dtype = null) : base(nameof(BertModel))
+    public BertModel(BertConfig config, bool addPoolingLayer = true, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertModel))
     {
         Runtime.TorchRuntime.EnsureLoaded();
         Config = config;
@@ -279,12 +292,15 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     /// <summary>The hyper-parameters (the dropout probabilities as built; see <see cref="SetDropout"/>).</summary>
     public BertConfig Config { get; }
 
-    /// <summary>Changes the dropout probabilities of every layer (hidden_dropout_prob, attention_probs_dropout_prob), e.g. to
-    /// pretrain without dropout and fine-tune with it, as setting <c>p</c> on each <c>nn.Dropout</c> does in PyTorch.</summary>
+    /// <summary>Changes the dropout probabilities of every layer (hidden_dropout_prob, attention_probs_dropout_prob),
+    /// e.g. to pretrain without dropout and fine-tune with it, as setting <c>p</c> on each <c>nn.Dropout</c> does in
+    /// PyTorch.</summary>
     public void SetDropout(double hidden, double attention)
     {
-        if (hidden is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "a dropout probability lies in [0, 1)");
-        if (attention is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(attention), attention, "a dropout probability lies in [0, 1)");
+        if (hidden is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "a dropout probability lies in [0, 1)");
+        if (attention is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(attention), attention, "a dropout probability lies in [0, 1)");
         embeddings.dropout = hidden;
         foreach (var l in encoder.layer)
         {
@@ -294,7 +310,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         }
     }
     /// <summary>The self-attention of every layer.</summary>
-    public IReadOnlyList<ISelfAttention> AttentionLayers => encoder.layer.Select(l => (ISelfAttention)l.attention.self).ToList();
+    public IReadOnlyList<ISelfAttention> AttentionLayers =>
+        encoder.layer.Select(l => (ISelfAttention)l.attention.self).ToList();
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids);
@@ -310,15 +327,20 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         return (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9);
     }
 
-    /// <summary>Loads HF BERT weights; keys with a "bert." prefix (saved from BertForMaskedLM etc.) are accepted.</summary>
+    /// <summary>
+    /// Loads HF BERT weights; keys with a "bert." prefix (saved from BertForMaskedLM etc.) are accepted.
+    /// </summary>
     public LoadReport Load(ITensorSource source) =>
-        StateDict.Load(this, source, k => k.StartsWith("bert.", StringComparison.Ordinal) ? k[5..] : k.StartsWith("cls.", StringComparison.Ordinal) ? null : k);
+        StateDict.Load(this, source,
+            k => k.StartsWith("bert.", StringComparison.Ordinal) ? k[5..]
+                : k.StartsWith("cls.", StringComparison.Ordinal) ? null : k);
 
     /// <summary>Token ids and attention mask [B, T] of <paramref name="texts"/>: each with [CLS]/[SEP], cut to
     /// <paramref name="maxLength"/> tokens, padded to the longest with the tokenizer's [PAD].</summary>
     public static (Tensor Ids, Tensor Mask) Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
     {
-        var encoded = texts.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray()).ToList();
+        var encoded = texts.Select(s => tokenizer.EncodeToIds(s, addSpecialTokens: true).Take(maxLength).ToArray())
+            .ToList();
         int t = encoded.Max(e => e.Length);
         var ids = new long[encoded.Count * t];
         var mask = new long[encoded.Count * t];
@@ -329,12 +351,14 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
                 ids[i * t + j] = encoded[i][j];
                 mask[i * t + j] = 1;
             }
-        return (torch.tensor(ids, new long[] { encoded.Count, t }), torch.tensor(mask, new long[] { encoded.Count, t }));
+        return (torch.tensor(ids, new long[] { encoded.Count, t }),
+            torch.tensor(mask, new long[] { encoded.Count, t }));
     }
 
-    /// <summary>Sentence embeddings: tokenize with [CLS]/[SEP], pad, run, mean-pool over the attention mask, L2-normalise.
-    /// Returns [N, H].</summary>
-    public Tensor EncodeSentences(BertTokenizer tokenizer, IReadOnlyList<string> sentences, int maxLength = 256, bool normalize = true)
+    /// <summary>Sentence embeddings: tokenize with [CLS]/[SEP], pad, run, mean-pool over the attention mask,
+    /// L2-normalise. Returns [N, H].</summary>
+    public Tensor EncodeSentences(BertTokenizer tokenizer, IReadOnlyList<string> sentences, int maxLength = 256,
+        bool normalize = true)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -355,7 +379,8 @@ public sealed class BertPredictionHeadTransform : nn.Module<Tensor, Tensor>
     readonly bool tanh;
 
     /// <summary>The transform of <paramref name="c"/>.</summary>
-    public BertPredictionHeadTransform(BertConfig c, Device? device = null, ScalarType? dtype = null) : base(nameof(BertPredictionHeadTransform))
+    public BertPredictionHeadTransform(BertConfig c, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertPredictionHeadTransform))
     {
         dense = nn.Linear(c.HiddenSize, c.HiddenSize, true, device, dtype);
         LayerNorm = new LayerNorm(c.HiddenSize, c.LayerNormEps, device, dtype);
@@ -377,8 +402,11 @@ public sealed class BertLMPredictionHead : nn.Module<Tensor, Tensor>
     /// <summary>Per-token output bias [V].</summary>
     public Parameter bias;
 
-    /// <summary>The head of <paramref name="c"/>; <paramref name="wordEmbeddings"/> is the tied decoder weight.</summary>
-    public BertLMPredictionHead(BertConfig c, Parameter wordEmbeddings, Device? device = null, ScalarType? dtype = null) : base(nameof(BertLMPredictionHead))
+    /// <summary>
+    /// The head of <paramref name="c"/>; <paramref name="wordEmbeddings"/> is the tied decoder weight.
+    /// </summary>
+    public BertLMPredictionHead(BertConfig c, Parameter wordEmbeddings, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertLMPredictionHead))
     {
         transform = new BertPredictionHeadTransform(c, device, dtype);
         decoder = nn.Linear(c.HiddenSize, c.VocabSize, false, device, dtype);
@@ -399,7 +427,8 @@ public sealed class BertOnlyMLMHead : nn.Module<Tensor, Tensor>
     public BertLMPredictionHead predictions;
 
     /// <summary>Wraps the head.</summary>
-    public BertOnlyMLMHead(BertConfig c, Parameter wordEmbeddings, Device? device = null, ScalarType? dtype = null) : base(nameof(BertOnlyMLMHead))
+    public BertOnlyMLMHead(BertConfig c, Parameter wordEmbeddings, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertOnlyMLMHead))
     {
         predictions = new BertLMPredictionHead(c, wordEmbeddings, device, dtype);
         RegisterComponents();
@@ -418,7 +447,8 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     public BertOnlyMLMHead cls;
 
     /// <summary>A randomly initialised BERT MLM.</summary>
-    public BertForMaskedLM(BertConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(BertForMaskedLM))
+    public BertForMaskedLM(BertConfig config, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(BertForMaskedLM))
     {
         bert = new BertModel(config, addPoolingLayer: false, device, dtype);
         cls = new BertOnlyMLMHead(config, bert.embeddings.word_embeddings.weight, device, dtype);
@@ -429,7 +459,8 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor ids) => Forward(ids);
 
     /// <summary>ids [B, T] → logits [B, T, V] for every position (read the [MASK] positions).</summary>
-    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypes = null) => cls.call(bert.Forward(ids, attentionMask, tokenTypes));
+    public Tensor Forward(Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypes = null) =>
+        cls.call(bert.Forward(ids, attentionMask, tokenTypes));
 
     /// <summary>Loads HF BertForMaskedLM weights.</summary>
     public LoadReport Load(ITensorSource source) => StateDict.Load(this, source);

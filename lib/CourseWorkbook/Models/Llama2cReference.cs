@@ -20,7 +20,8 @@ public sealed class Llama2cReference
         string arch = g.Architecture ?? "llama";
         int Int(string key) => checked((int)g.Get<long>($"{arch}.{key}"));
         dim = Int("embedding_length"); hidden = Int("feed_forward_length"); layers = Int("block_count");
-        heads = Int("attention.head_count"); kvHeads = (int)g.GetOrDefault($"{arch}.attention.head_count_kv", (long)heads);
+        heads = Int("attention.head_count");
+        kvHeads = (int)g.GetOrDefault($"{arch}.attention.head_count_kv", (long)heads);
         headSize = dim / heads;
         eps = g.GetOrDefault($"{arch}.attention.layer_norm_rms_epsilon", 1e-5f);
         float[] T(string name) => g.ReadFloats(g.Tensor(name));
@@ -30,7 +31,8 @@ public sealed class Llama2cReference
         finalNorm = T("output_norm.weight");
         classifier = g.Tensors.Any(t => t.Name == "output.weight") ? T("output.weight") : tokenEmbedding;
         float[][] PerLayer(string n) => Enumerable.Range(0, layers).Select(l => T($"blk.{l}.{n}.weight")).ToArray();
-        attNorm = PerLayer("attn_norm"); wq = PerLayer("attn_q"); wk = PerLayer("attn_k"); wv = PerLayer("attn_v"); wo = PerLayer("attn_output");
+        attNorm = PerLayer("attn_norm"); wq = PerLayer("attn_q"); wk = PerLayer("attn_k"); wv = PerLayer("attn_v");
+        wo = PerLayer("attn_output");
         ffnNorm = PerLayer("ffn_norm"); w1 = PerLayer("ffn_gate"); w2 = PerLayer("ffn_down"); w3 = PerLayer("ffn_up");
         int kvDim = kvHeads * headSize;
         keyCache = new float[layers * seqLen * kvDim];
@@ -45,7 +47,9 @@ public sealed class Llama2cReference
     /// <summary>Longest sequence held by the cache.</summary>
     public int SequenceLength => seqLen;
 
-    /// <summary>run.c's forward(token, pos): the logits for the next token; fills the KV cache at <paramref name="pos"/>.</summary>
+    /// <summary>
+    /// run.c's forward(token, pos): the logits for the next token; fills the KV cache at <paramref name="pos"/>.
+    /// </summary>
     public float[] Forward(int token, int pos)
     {
         int kvDim = kvHeads * headSize, kvMul = heads / kvHeads;

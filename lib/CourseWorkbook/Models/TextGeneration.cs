@@ -15,8 +15,8 @@ public sealed record SamplingOptions(double Temperature = 0, double TopP = 1.0, 
 }
 
 /// <summary>The result of a generation: ids, text, speed.</summary>
-public sealed record GenerationResult(IReadOnlyList<int> PromptIds, IReadOnlyList<int> GeneratedIds, string? Text, bool StoppedOnToken,
-    TimeSpan Elapsed, bool UsedKvCache)
+public sealed record GenerationResult(IReadOnlyList<int> PromptIds, IReadOnlyList<int> GeneratedIds, string? Text,
+    bool StoppedOnToken, TimeSpan Elapsed, bool UsedKvCache)
 {
     /// <summary>Generated tokens per second (prompt processing included in the time).</summary>
     public double TokensPerSecond => GeneratedIds.Count / Math.Max(Elapsed.TotalSeconds, 1e-9);
@@ -25,15 +25,17 @@ public sealed record GenerationResult(IReadOnlyList<int> PromptIds, IReadOnlyLis
 /// <summary>Autoregressive decoding and evaluation for any <see cref="ICausalLanguageModel"/>.</summary>
 public static class TextGeneration
 {
-    /// <summary>Generates up to <paramref name="maxNewTokens"/> tokens after <paramref name="promptIds"/>, stopping early
-    /// when a token of <paramref name="stopTokens"/> is produced (not included). With <paramref name="useKvCache"/> the
-    /// prompt is processed once and each step feeds one token; without it every step re-runs the whole sequence.</summary>
+    /// <summary>Generates up to <paramref name="maxNewTokens"/> tokens after <paramref name="promptIds"/>, stopping
+    /// early when a token of <paramref name="stopTokens"/> is produced (not included). With
+    /// <paramref name="useKvCache"/> the prompt is processed once and each step feeds one token; without it every step
+    /// re-runs the whole sequence.</summary>
     public static GenerationResult Generate(ICausalLanguageModel model, IReadOnlyList<int> promptIds, int maxNewTokens,
-        SamplingOptions? sampling = null, bool useKvCache = true, IEnumerable<int>? stopTokens = null, Tokenizer? tokenizer = null,
-        Action<int>? onToken = null)
+        SamplingOptions? sampling = null, bool useKvCache = true, IEnumerable<int>? stopTokens = null,
+        Tokenizer? tokenizer = null, Action<int>? onToken = null)
     {
         Runtime.TorchRuntime.EnsureLoaded();
-        if (promptIds.Count == 0) throw new ArgumentException("the prompt needs at least one token (e.g. BOS)", nameof(promptIds));
+        if (promptIds.Count == 0)
+            throw new ArgumentException("the prompt needs at least one token (e.g. BOS)", nameof(promptIds));
         sampling ??= SamplingOptions.Greedy;
         var stops = (stopTokens ?? []).ToHashSet();
         var rng = new Random(sampling.Seed);
@@ -135,12 +137,16 @@ public static class TextGeneration
         return nll.to(ScalarType.Float64).data<double>().ToArray();
     }
 
-    /// <summary>Perplexity exp(−1/N Σ log p(x_t | x_&lt;t)) of the tokens after the first, in one causal forward pass.</summary>
+    /// <summary>
+    /// Perplexity exp(−1/N Σ log p(x_t | x_&lt;t)) of the tokens after the first, in one causal forward pass.
+    /// </summary>
     public static double Perplexity(ICausalLanguageModel model, IReadOnlyList<int> ids)
     {
         Runtime.TorchRuntime.EnsureLoaded();
         if (ids.Count < 2) throw new ArgumentException("perplexity needs at least two tokens", nameof(ids));
-        if (ids.Count > model.ContextLength) throw new ArgumentException($"{ids.Count} tokens exceed the context length {model.ContextLength}", nameof(ids));
+        if (ids.Count > model.ContextLength)
+            throw new ArgumentException(
+                $"{ids.Count} tokens exceed the context length {model.ContextLength}", nameof(ids));
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var input = torch.tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Count });

@@ -6,7 +6,9 @@ using TorchSharp;
 
 namespace CourseWorkbook.Notebook;
 
-/// <summary>Display formatters for the workbook's types, so they render the same in VS Code and in the runner.</summary>
+/// <summary>
+/// Display formatters for the workbook's types, so they render the same in VS Code and in the runner.
+/// </summary>
 public static class Formatters
 {
     static bool registered;
@@ -19,16 +21,21 @@ public static class Formatters
         Register();
     }
 
-    /// <summary>Registers the formatters (idempotent in effect: a later registration replaces an earlier one).</summary>
+    /// <summary>
+    /// Registers the formatters (idempotent in effect: a later registration replaces an earlier one).
+    /// </summary>
     public static void Register()
     {
         Formatter.Register<torch.Tensor>((t, w) => w.Write(TensorText(t)), "text/plain");
-        Formatter.Register<torch.Tensor>((t, w) => w.Write($"<pre>{WebUtility.HtmlEncode(TensorText(t))}</pre>"), "text/html");
+        Formatter.Register<torch.Tensor>((t, w) => w.Write($"<pre>{WebUtility.HtmlEncode(TensorText(t))}</pre>"),
+            "text/html");
         Formatter.Register<DataFrame>((df, w) => w.Write(DataFrameHtml(df)), "text/html");
         Formatter.Register<DataFrame>((df, w) => w.Write(df.ToString()), "text/plain");
-        Formatter.Register<EnvironmentReport>((r, w) => w.Write(Table(["item", "value"], r.Rows().Select(x => new[] { x.Item, x.Value }))), "text/html");
+        Formatter.Register<EnvironmentReport>(
+            (r, w) => w.Write(Table(["item", "value"], r.Rows().Select(x => new[] { x.Item, x.Value }))), "text/html");
         Formatter.Register<EnvironmentReport>((r, w) => w.Write(r.ToString()), "text/plain");
-        Formatter.Register<PublishedResult>((r, w) => w.Write($"<div><b>📌 {WebUtility.HtmlEncode(r.ToString())}</b></div>"), "text/html");
+        Formatter.Register<PublishedResult>(
+            (r, w) => w.Write($"<div><b>📌 {WebUtility.HtmlEncode(r.ToString())}</b></div>"), "text/html");
         Formatter.Register<PublishedResult>((r, w) => w.Write(r.ToString()), "text/plain");
         Formatter.Register<PublishedResults>((r, w) => w.Write(string.Concat(r.Items.Select(i =>
             $"<div><b>📌 {WebUtility.HtmlEncode(i.ToString())}</b></div>"))), "text/html");
@@ -59,9 +66,15 @@ public static class Formatters
         var header = df.Columns.Select(c => c.Name).ToArray();
         var rows = new List<string[]>();
         for (long i = 0; i < Math.Min(df.Rows.Count, maxRows); i++)
-            rows.Add(df.Rows[i].Select(v => v switch { float f => f.ToString("G5"), double d => d.ToString("G6"), _ => v?.ToString() ?? "" }).ToArray());
+            rows.Add(df.Rows[i].Select(v => v switch
+            {
+                float f => f.ToString("G5"),
+                double d => d.ToString("G6"),
+                _ => v?.ToString() ?? "",
+            }).ToArray());
         var html = Table(header, rows);
-        return df.Rows.Count > maxRows ? html + $"<div>… {df.Rows.Count - maxRows} more rows ({df.Rows.Count} in all)</div>" : html;
+        return df.Rows.Count > maxRows
+            ? html + $"<div>… {df.Rows.Count - maxRows} more rows ({df.Rows.Count} in all)</div>" : html;
     }
 
     /// <summary>A plain HTML table.</summary>

@@ -9,9 +9,12 @@ public sealed record Table(IReadOnlyList<string> Columns, IReadOnlyList<string[]
     /// <summary>Fixed-width text, for consoles and the text/plain view.</summary>
     public override string ToString()
     {
-        var widths = Columns.Select((c, i) => Math.Max(c.Length, Rows.Count == 0 ? 0 : Rows.Max(r => r[i].Length))).ToArray();
-        string Line(IEnumerable<string> cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
-        return string.Join(Environment.NewLine, new[] { Line(Columns), Line(widths.Select(w => new string('-', w))) }.Concat(Rows.Select(Line)));
+        var widths = Columns.Select((c, i) => Math.Max(c.Length, Rows.Count == 0 ? 0 : Rows.Max(r => r[i].Length)))
+            .ToArray();
+        string Line(IEnumerable<string> cells) =>
+            string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        return string.Join(Environment.NewLine,
+            new[] { Line(Columns), Line(widths.Select(w => new string('-', w))) }.Concat(Rows.Select(Line)));
     }
 
     /// <summary>An HTML table.</summary>
@@ -25,9 +28,12 @@ public static class Tables
     public static Table ToTable<T>(this IEnumerable<T> rows, int digits = 4)
     {
         var type = typeof(T);
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0).ToArray();
         var fields = properties.Length == 0 ? type.GetFields(BindingFlags.Public | BindingFlags.Instance) : [];
-        var columns = properties.Length > 0 ? properties.Select(p => p.Name).ToArray() : fields.Select(f => f.Name).ToArray();
+        var columns = properties.Length > 0
+            ? properties.Select(p => p.Name).ToArray()
+            : fields.Select(f => f.Name).ToArray();
         var cells = rows.Select(row => properties.Length > 0
             ? properties.Select(p => Cell(p.GetValue(row), digits)).ToArray()
             : fields.Select(f => Cell(f.GetValue(row), digits)).ToArray()).ToList();

@@ -15,7 +15,8 @@ public static class TensorViews
     /// <summary>A 2-D tensor as a double[rows, columns] grid (for heatmaps).</summary>
     public static double[,] ToGrid(this Tensor t)
     {
-        if (t.dim() != 2) throw new ArgumentException($"a grid needs a 2-D tensor, got shape [{string.Join(", ", t.shape)}]");
+        if (t.dim() != 2)
+            throw new ArgumentException($"a grid needs a 2-D tensor, got shape [{string.Join(", ", t.shape)}]");
         var values = t.ToDoubles();
         int rows = (int)t.shape[0], cols = (int)t.shape[1];
         var grid = new double[rows, cols];

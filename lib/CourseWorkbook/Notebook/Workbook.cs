@@ -28,16 +28,22 @@ public static class Workbook
         var ollama = probeOllama ? Task.Run(() => Ollama.ProbeAsync()).GetAwaiter().GetResult() : null;
         return new EnvironmentReport(
             Host: Host.Kind == HostKind.DotNetInteractive
-                ? (Host.IsHeadlessRunner ? ".NET Interactive kernel, run headless by CourseWorkbook.Runner" : ".NET Interactive kernel")
+                ? (Host.IsHeadlessRunner
+                    ? ".NET Interactive kernel, run headless by CourseWorkbook.Runner"
+                    : ".NET Interactive kernel")
                 : "console (no notebook kernel)",
-            Runtime: $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.RuntimeIdentifier})",
+            Runtime: $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} "
+                + $"({RuntimeInformation.RuntimeIdentifier})",
             TorchSharp: native.TorchSharpVersion,
             LibTorch: native.LibTorchDirectory ?? "(TorchSharp's own loader)",
-            NativeNote: native.PatchedGlibcxx ? $"libstdc++ lacks {TorchRuntime.HarmlessGlibcxxVersion}: loaded a weak-patched copy of LibTorchSharp" : "natives loaded as shipped",
+            NativeNote: native.PatchedGlibcxx
+                ? $"libstdc++ lacks {TorchRuntime.HarmlessGlibcxxVersion}: loaded a weak-patched copy of LibTorchSharp"
+                : "natives loaded as shipped",
             Threads: $"{torch.get_num_threads()} torch thread(s) on {Environment.ProcessorCount} core(s)",
             Seed: seed,
             Ollama: ollama is null ? "not probed" : ollama.Reachable
-                ? $"reachable at {ollama.Host}: {(ollama.Models.Count == 0 ? "no models pulled" : string.Join(", ", ollama.Models))}"
+                ? $"reachable at {ollama.Host}: "
+                    + $"{(ollama.Models.Count == 0 ? "no models pulled" : string.Join(", ", ollama.Models))}"
                 : ollama.Message,
             OllamaReachable: ollama?.Reachable ?? false,
             ModelsFolder: ModelStore.DefaultLocalFolder() ?? $"(none: set {ModelStore.LocalFolderVariable})",
@@ -53,10 +59,12 @@ public sealed record EnvironmentReport(
     /// <summary>Rows of (item, value) for display.</summary>
     public IEnumerable<(string Item, string Value)> Rows() =>
     [
-        ("host", Host), ("runtime", Runtime), ("TorchSharp", TorchSharp), ("libtorch", LibTorch), ("natives", NativeNote),
+        ("host", Host), ("runtime", Runtime), ("TorchSharp", TorchSharp), ("libtorch", LibTorch),
+        ("natives", NativeNote),
         ("threads", Threads), ("seed", Seed.ToString()), ("Ollama", Ollama),
         ("models folder", ModelsFolder), ("models", Models.Count == 0 ? "(none)" : string.Join(", ", Models)),
     ];
 
-    public override string ToString() => string.Join(Environment.NewLine, Rows().Select(r => $"{r.Item,-14} {r.Value}"));
+    public override string ToString() =>
+        string.Join(Environment.NewLine, Rows().Select(r => $"{r.Item,-14} {r.Value}"));
 }

@@ -68,7 +68,9 @@ internal static class AxisTicks
                 foreach (var m in multiples)
                 {
                     var at = k + Math.Log10(m);
-                    if (at >= lo - 1e-9 && at <= hi + 1e-9) ticks.Add(new Tick(at, m is 2 or 5 ? m.ToString(CultureInfo.InvariantCulture) : "", Minor: true));
+                    if (at >= lo - 1e-9 && at <= hi + 1e-9)
+                        ticks.Add(new Tick(at, m is 2 or 5 ? m.ToString(CultureInfo.InvariantCulture) : "",
+                            Minor: true));
                 }
         }
         return ticks;

@@ -31,7 +31,9 @@ public static class ChartFormatting
         }
     }
 
-    /// <summary>One line about the chart: its title and traces, e.g. <c>Chart "Loss" (2 traces: scatter, scatter)</c>.</summary>
+    /// <summary>
+    /// One line about the chart: its title and traces, e.g. <c>Chart "Loss" (2 traces: scatter, scatter)</c>.
+    /// </summary>
     public static string Describe(Chart chart)
     {
         var types = chart.Traces.Select(t => t.Type).ToList();

@@ -25,8 +25,10 @@ internal static class ChartHtml
         var id = $"courseworkbook-chart-{hash}-{Interlocked.Increment(ref displayed)}";
         // "<" never appears raw inside the script, so a title like "</script>" cannot end it early.
         // The figure goes in last, so that text inside it is never taken for a placeholder.
-        var script = Loader.Replace("CHART_ID", id).Replace("PLOTLY_URL", PlotlyJsUrl).Replace("FIGURE", figure.Replace("<", "\\u003c"));
-        return $"<div id=\"{id}\" class=\"courseworkbook-chart\">{svg}</div>\n<script type=\"text/javascript\">{script}</script>\n";
+        var script = Loader.Replace("CHART_ID", id).Replace("PLOTLY_URL", PlotlyJsUrl)
+            .Replace("FIGURE", figure.Replace("<", "\\u003c"));
+        return $"<div id=\"{id}\" class=\"courseworkbook-chart\">{svg}</div>\n"
+            + $"<script type=\"text/javascript\">{script}</script>\n";
     }
 
     public static string Page(Chart chart) =>

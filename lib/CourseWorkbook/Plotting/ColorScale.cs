@@ -15,12 +15,14 @@ public sealed record ColorScale(string Name, IReadOnlyList<(double At, string Co
     /// <summary>Blue (low) through white to red (high); for signed values such as cosine similarity, with
     /// zMin = -zMax so that white means zero.</summary>
     public static ColorScale Diverging { get; } = Even("Diverging",
-        "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f");
+        "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b",
+        "#67001f");
 
     /// <summary>A scale whose colours are spread evenly over 0..1.</summary>
     public static ColorScale Even(string name, params string[] colors)
     {
-        if (colors.Length < 2) throw new ArgumentException("A colour scale needs at least two colours.", nameof(colors));
+        if (colors.Length < 2)
+            throw new ArgumentException("A colour scale needs at least two colours.", nameof(colors));
         return new(name, colors.Select((c, i) => ((double)i / (colors.Length - 1), c)).ToArray());
     }
 }

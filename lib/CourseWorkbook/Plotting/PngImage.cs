@@ -11,7 +11,8 @@ internal static class PngImage
     /// <summary>Encodes width × height pixels given row by row as RGBA bytes.</summary>
     public static byte[] Encode(int width, int height, byte[] rgba)
     {
-        if (rgba.Length != width * height * 4) throw new ArgumentException("Expected width × height RGBA pixels.", nameof(rgba));
+        if (rgba.Length != width * height * 4)
+            throw new ArgumentException("Expected width × height RGBA pixels.", nameof(rgba));
         var stride = width * 4;
         var raw = new byte[(stride + 1) * height];
         for (var y = 0; y < height; y++)

@@ -69,7 +69,9 @@ internal sealed record Scale(IReadOnlyList<(double At, Rgb Color)> Stops)
     }
 }
 
-/// <summary>Text width estimates for laying out labels without a font engine (a sans-serif's average advances).</summary>
+/// <summary>
+/// Text width estimates for laying out labels without a font engine (a sans-serif's average advances).
+/// </summary>
 internal static class TextMetrics
 {
     public static double Width(string text, double fontSize)

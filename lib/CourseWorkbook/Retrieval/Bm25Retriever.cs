@@ -1,11 +1,14 @@
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>BM25 parameters: <paramref name="K1"/> saturates term frequency, <paramref name="B"/> normalises by document length.</summary>
+/// <summary>
+/// BM25 parameters: <paramref name="K1"/> saturates term frequency, <paramref name="B"/> normalises by document length.
+/// </summary>
 public sealed record Bm25Options(double K1 = 1.2, double B = 0.75);
 
 /// <summary>
 /// Lexical retrieval with Okapi BM25 over <see cref="FrenchTokenizer"/> tokens. For each distinct query term t:
-/// <c>idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl))</c>, with <c>idf(t) = ln(1 + (N − n_t + 0.5)/(n_t + 0.5))</c>
+/// <c>idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl))</c>, with
+/// <c>idf(t) = ln(1 + (N − n_t + 0.5)/(n_t + 0.5))</c>
 /// (always positive). Needs no model and no download; strong on names, numbers and rare words, blind to synonyms.
 /// </summary>
 public sealed class Bm25Retriever : IRetriever
@@ -17,7 +20,8 @@ public sealed class Bm25Retriever : IRetriever
     private readonly Dictionary<string, int> indexOf = new(StringComparer.Ordinal);
 
     /// <summary>Indexes the documents (tokenised once, inverted index in memory).</summary>
-    public Bm25Retriever(IEnumerable<Document> documents, FrenchTokenizer? tokenizer = null, Bm25Options? options = null)
+    public Bm25Retriever(IEnumerable<Document> documents, FrenchTokenizer? tokenizer = null,
+        Bm25Options? options = null)
     {
         this.documents = documents.ToArray();
         Tokenizer = tokenizer ?? FrenchTokenizer.Default;
@@ -96,13 +100,15 @@ public sealed class Bm25Retriever : IRetriever
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null,
+        CancellationToken cancellationToken = default)
     {
         var scores = ScoreAll(query).Select(s => (float)s).ToArray();
         var keep = filter is null || filter.IsEmpty ? null : new Func<int, bool>(i => filter.Matches(documents[i]));
         // Documents sharing no word with the query score 0: they are not results.
         var top = TopK.Select(scores, k, i => scores[i] > 0 && (keep is null || keep(i)));
-        IReadOnlyList<SearchHit> hits = top.Select((t, r) => new SearchHit(r + 1, t.Score, documents[t.Index])).ToList();
+        IReadOnlyList<SearchHit> hits = top.Select((t, r) => new SearchHit(r + 1, t.Score, documents[t.Index]))
+            .ToList();
         return Task.FromResult(hits);
     }
 }

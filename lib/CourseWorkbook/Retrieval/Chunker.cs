@@ -3,15 +3,18 @@ using System.Text.RegularExpressions;
 namespace CourseWorkbook.Retrieval;
 
 /// <summary>Chunk size and overlap, in characters.</summary>
-/// <param name="MaxChars">Longest chunk; short enough for the embedder (MiniLM reads about 128 words) and the prompt.</param>
-/// <param name="OverlapChars">Text repeated at the start of the next chunk, so a fact cut at a boundary is whole in one of them.</param>
+/// <param name="MaxChars">Longest chunk; short enough for the embedder (MiniLM reads about 128 words) and the
+/// prompt.</param>
+/// <param name="OverlapChars">Text repeated at the start of the next chunk, so a fact cut at a boundary is whole in one
+/// of them.</param>
 public sealed record ChunkOptions(int MaxChars = 600, int OverlapChars = 120)
 {
     /// <summary>Throws when the sizes make no progress possible.</summary>
     public void Validate()
     {
         if (MaxChars < 20) throw new ArgumentException("MaxChars must be at least 20");
-        if (OverlapChars < 0 || OverlapChars >= MaxChars / 2) throw new ArgumentException("OverlapChars must be in [0, MaxChars/2)");
+        if (OverlapChars < 0 || OverlapChars >= MaxChars / 2)
+            throw new ArgumentException("OverlapChars must be in [0, MaxChars/2)");
     }
 }
 
@@ -19,7 +22,8 @@ public sealed record ChunkOptions(int MaxChars = 600, int OverlapChars = 120)
 public sealed record Chunk(int Index, int Start, int Length, string Text)
 {
     /// <summary>One line: index, character range, start of the text.</summary>
-    public override string ToString() => $"#{Index} [{Start}..{Start + Length}) {(Text.Length > 80 ? Text[..80] + "…" : Text)}";
+    public override string ToString() =>
+        $"#{Index} [{Start}..{Start + Length}) {(Text.Length > 80 ? Text[..80] + "…" : Text)}";
 }
 
 /// <summary>
@@ -36,7 +40,8 @@ public static partial class Chunker
         options ??= new();
         options.Validate();
         var chunks = new List<Chunk>();
-        var pieces = Sentences(text).SelectMany(s => s.End - s.Start <= options.MaxChars ? [s] : Cut(text, s, options)).ToList();
+        var pieces = Sentences(text).SelectMany(s => s.End - s.Start <= options.MaxChars ? [s] : Cut(text, s, options))
+            .ToList();
         var first = 0;
         while (first < pieces.Count)
         {
@@ -56,9 +61,12 @@ public static partial class Chunker
         return chunks;
     }
 
-    /// <summary>Chunks a document into documents with ids <c>{id}#c{n}</c> and the same date, section and source.</summary>
+    /// <summary>
+    /// Chunks a document into documents with ids <c>{id}#c{n}</c> and the same date, section and source.
+    /// </summary>
     public static IReadOnlyList<Document> ToDocuments(Document document, ChunkOptions? options = null) =>
-        Split(document.Text, options).Select(c => document with { Id = $"{document.Id}#c{c.Index}", Text = c.Text }).ToList();
+        Split(document.Text, options).Select(c => document with { Id = $"{document.Id}#c{c.Index}", Text = c.Text })
+            .ToList();
 
     /// <summary>Sentence spans (start, end) of the text, trimmed of surrounding white space.</summary>
     public static IReadOnlyList<(int Start, int End)> Sentences(string text)
@@ -81,8 +89,12 @@ public static partial class Chunker
         }
     }
 
-    /// <summary>Cuts one over-long sentence into windows of at most MaxChars, ending on spaces, overlapping by about OverlapChars.</summary>
-    private static IEnumerable<(int Start, int End)> Cut(string text, (int Start, int End) sentence, ChunkOptions options)
+    /// <summary>
+    /// Cuts one over-long sentence into windows of at most MaxChars, ending on spaces, overlapping by about
+    /// OverlapChars.
+    /// </summary>
+    private static IEnumerable<(int Start, int End)> Cut(string text, (int Start, int End) sentence,
+        ChunkOptions options)
     {
         var start = sentence.Start;
         while (true)
@@ -91,7 +103,8 @@ public static partial class Chunker
             var end = text.LastIndexOf(' ', start + options.MaxChars, options.MaxChars);
             if (end <= start + options.OverlapChars) end = start + options.MaxChars; // one huge word: hard cut
             yield return (start, end);
-            var next = text.IndexOf(' ', Math.Max(start + 1, end - options.OverlapChars), end - Math.Max(start + 1, end - options.OverlapChars));
+            var next = text.IndexOf(' ', Math.Max(start + 1, end - options.OverlapChars),
+                end - Math.Max(start + 1, end - options.OverlapChars));
             start = next < 0 ? end : next + 1;
             while (start < sentence.End && char.IsWhiteSpace(text[start])) start++;
         }

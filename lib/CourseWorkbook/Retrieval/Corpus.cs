@@ -25,7 +25,10 @@ public static class Corpus
             if (string.IsNullOrWhiteSpace(line)) continue;
             HeadlineRow? row;
             try { row = JsonSerializer.Deserialize(line, RetrievalJson.Default.HeadlineRow); }
-            catch (JsonException e) { throw new FormatException($"{path}:{lineNumber}: not a JSON headline ({e.Message})", e); }
+            catch (JsonException e)
+            {
+                throw new FormatException($"{path}:{lineNumber}: not a JSON headline ({e.Message})", e);
+            }
             if (row is null || string.IsNullOrWhiteSpace(row.Id) || string.IsNullOrWhiteSpace(row.Text))
                 throw new FormatException($"{path}:{lineNumber}: a headline needs an id and a text");
             if (!ids.Add(row.Id)) throw new FormatException($"{path}:{lineNumber}: duplicate id {row.Id}");
@@ -48,7 +51,8 @@ public static class Corpus
         static SectionCount Count(string name, IReadOnlyCollection<Document> docs)
         {
             var dates = docs.Where(d => d.Date is not null).Select(d => d.Date!.Value).ToList();
-            return new SectionCount(name, docs.Count, dates.Count == 0 ? null : dates.Min(), dates.Count == 0 ? null : dates.Max());
+            return new SectionCount(name, docs.Count, dates.Count == 0 ? null : dates.Min(),
+                dates.Count == 0 ? null : dates.Max());
         }
         var rows = list.GroupBy(d => d.Section ?? "(none)")
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)

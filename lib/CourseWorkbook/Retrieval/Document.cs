@@ -6,7 +6,8 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="Date">Publication date, used by date filters (never left to similarity).</param>
 /// <param name="Section">Section or category, used by section filters.</param>
 /// <param name="Source">Where the text came from (file name and page for PDF chunks).</param>
-public sealed record Document(string Id, string Text, DateOnly? Date = null, string? Section = null, string? Source = null)
+public sealed record Document(string Id, string Text, DateOnly? Date = null, string? Section = null,
+    string? Source = null)
 {
     /// <summary>One line: id, date and section in brackets, then the text (line breaks shown as spaces).</summary>
     public override string ToString()
@@ -17,7 +18,9 @@ public sealed record Document(string Id, string Text, DateOnly? Date = null, str
     }
 }
 
-/// <summary>An inclusive range of days; <see cref="DateOnly.MinValue"/> or <see cref="DateOnly.MaxValue"/> leave a side open.</summary>
+/// <summary>
+/// An inclusive range of days; <see cref="DateOnly.MinValue"/> or <see cref="DateOnly.MaxValue"/> leave a side open.
+/// </summary>
 public sealed record DateRange(DateOnly From, DateOnly To)
 {
     /// <summary>Whether the day falls inside the range, both ends included.</summary>
@@ -35,7 +38,8 @@ public sealed record DateRange(DateOnly From, DateOnly To)
 
     /// <summary><c>2024-03-01..2024-03-31</c>, with <c>…</c> for an open side.</summary>
     public override string ToString() =>
-        $"{(From == DateOnly.MinValue ? "…" : From.ToString("yyyy-MM-dd"))}..{(To == DateOnly.MaxValue ? "…" : To.ToString("yyyy-MM-dd"))}";
+        $"{(From == DateOnly.MinValue ? "…" : From.ToString("yyyy-MM-dd"))}.."
+        + $"{(To == DateOnly.MaxValue ? "…" : To.ToString("yyyy-MM-dd"))}";
 }
 
 /// <summary>Metadata filter applied before ranking: only documents that match are scored.</summary>
@@ -47,7 +51,9 @@ public sealed record SearchFilter(DateRange? Dates = null, string? Section = nul
     /// <summary>True when the filter keeps every document.</summary>
     public bool IsEmpty => Dates is null && Section is null;
 
-    /// <summary>Whether the document passes: a date filter drops undated documents, a section filter compares ignoring case.</summary>
+    /// <summary>
+    /// Whether the document passes: a date filter drops undated documents, a section filter compares ignoring case.
+    /// </summary>
     public bool Matches(Document document) =>
         (Dates is null || document.Date is { } d && Dates.Contains(d))
         && (Section is null || string.Equals(document.Section, Section, StringComparison.OrdinalIgnoreCase));
@@ -75,6 +81,9 @@ public interface IRetriever
     /// <summary>Short name shown in evaluation tables.</summary>
     string Name { get; }
 
-    /// <summary>The <paramref name="k"/> best documents for the query among those the filter keeps, best first.</summary>
-    Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The <paramref name="k"/> best documents for the query among those the filter keeps, best first.
+    /// </summary>
+    Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null,
+        CancellationToken cancellationToken = default);
 }

@@ -18,7 +18,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public const string ModelName = "extractive (no LLM)";
 
     /// <summary>Prefix of every answer, so nobody mistakes a quotation for a generated answer.</summary>
-    public const string Disclaimer = "(Réponse hors ligne : aucun modèle de langage n'est disponible, voici le passage du contexte le plus proche de la question.)";
+    public const string Disclaimer = "(Réponse hors ligne : aucun modèle de langage n'est disponible, "
+        + "voici le passage du contexte le plus proche de la question.)";
 
     private static readonly ChatClientMetadata Metadata = new("offline", null, ModelName);
 
@@ -26,13 +27,21 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public static string Answer(IEnumerable<ChatMessage> messages)
     {
         var user = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        var passages = PassageLine().Matches(user).Select(m => (Number: m.Groups["n"].Value, Meta: m.Groups["meta"].Value, Text: m.Groups["text"].Value.Trim())).ToList();
+        var passages = PassageLine().Matches(user)
+            .Select(m => (
+                Number: m.Groups["n"].Value,
+                Meta: m.Groups["meta"].Value,
+                Text: m.Groups["text"].Value.Trim()))
+            .ToList();
         var q = QuestionLine().Match(user);
         var question = q.Success ? q.Groups["q"].Value : user;
         // Dates were handled by the retrieval filter: only the other content words have to match.
-        var wanted = FrenchTokenizer.Default.Tokenize(FrenchDates.Parse(question, DateTime.Today.Year).QueryWithoutDate).ToHashSet(StringComparer.Ordinal);
+        var wanted = FrenchTokenizer.Default.Tokenize(FrenchDates.Parse(question, DateTime.Today.Year).QueryWithoutDate)
+            .ToHashSet(StringComparer.Ordinal);
         var best = passages
-            .Select((p, i) => (p, i, Overlap: FrenchTokenizer.Default.Tokenize(p.Text).Distinct(StringComparer.Ordinal).Count(wanted.Contains)))
+            .Select((p, i) => (p, i,
+                Overlap: FrenchTokenizer.Default.Tokenize(p.Text).Distinct(StringComparer.Ordinal)
+                .Count(wanted.Contains)))
             .OrderByDescending(x => x.Overlap).ThenBy(x => x.i)
             .FirstOrDefault();
         if (passages.Count == 0 || best.Overlap < MinimumOverlap(wanted.Count))
@@ -41,11 +50,14 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return $"{Disclaimer}\nD'après [{best.p.Number}]{meta} : « {best.p.Text} »";
     }
 
-    /// <summary>Content words a passage must share with the question to be quoted: a third of them, at least one.</summary>
+    /// <summary>
+    /// Content words a passage must share with the question to be quoted: a third of them, at least one.
+    /// </summary>
     public static int MinimumOverlap(int questionWords) => Math.Max(1, (questionWords + 2) / 3);
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer(messages)))
@@ -56,8 +68,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var words = Regex.Split(Answer(messages), @"(?<=\s)");
         foreach (var word in words)
@@ -66,7 +78,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
             yield return new ChatResponseUpdate(ChatRole.Assistant, word) { ModelId = ModelName };
             await Task.Yield();
         }
-        yield return new ChatResponseUpdate(ChatRole.Assistant, "") { ModelId = ModelName, FinishReason = ChatFinishReason.Stop };
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "")
+        {
+            ModelId = ModelName,
+            FinishReason = ChatFinishReason.Stop,
+        };
     }
 
     /// <inheritdoc />
@@ -91,7 +107,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
 /// and answers with the fallback (offline) client instead. A streamed answer cut mid-way keeps what was already
 /// shown, then adds the message and the fallback's answer. Never waits longer than the primary's own timeouts.
 /// </summary>
-public sealed class FallbackChatClient(IChatClient primary, IChatClient fallback, Action<string>? warn = null) : IChatClient
+public sealed class FallbackChatClient(IChatClient primary, IChatClient fallback, Action<string>? warn = null)
+    : IChatClient
 {
     private readonly Action<string> warn = warn ?? Console.WriteLine;
 
@@ -99,7 +116,8 @@ public sealed class FallbackChatClient(IChatClient primary, IChatClient fallback
     public string? LastFailure { get; private set; }
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         try
@@ -121,11 +139,12 @@ public sealed class FallbackChatClient(IChatClient primary, IChatClient fallback
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
-        var updates = primary.GetStreamingResponseAsync(list, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var updates = primary.GetStreamingResponseAsync(list, options, cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
         var shown = 0;
         Exception? failure = null;
         try
@@ -155,7 +174,8 @@ public sealed class FallbackChatClient(IChatClient primary, IChatClient fallback
             yield break;
         }
         yield return new ChatResponseUpdate(ChatRole.Assistant, $"{(shown > 0 ? "\n" : "")}[{Note(failure, shown)}]\n");
-        await foreach (var update in fallback.GetStreamingResponseAsync(list, options, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in fallback.GetStreamingResponseAsync(list, options, cancellationToken)
+            .ConfigureAwait(false))
             yield return update;
     }
 

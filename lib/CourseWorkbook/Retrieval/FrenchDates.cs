@@ -33,9 +33,12 @@ public sealed record DateQuery(string Question, DateRange? Range, string? Expres
 /// </summary>
 public static partial class FrenchDates
 {
-    private const string Months = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre";
+    private const string Months = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t"
+        + "|septembre|octobre|novembre|d[ée]cembre";
 
-    /// <summary>Finds the first date expression of the question (the most specific pattern wins) and its range.</summary>
+    /// <summary>
+    /// Finds the first date expression of the question (the most specific pattern wins) and its range.
+    /// </summary>
     public static DateQuery Parse(string question, int defaultYear) => Parse(question, defaultYear, null);
 
     /// <summary>
@@ -73,7 +76,8 @@ public static partial class FrenchDates
     };
 
     /// <summary>The meteorological season of a year (winter Y runs from December Y−1 to February Y).</summary>
-    public static DateRange Season(string season, int year) => FrenchTokenizer.RemoveAccents(season.ToLowerInvariant()) switch
+    public static DateRange Season(string season, int year) =>
+        FrenchTokenizer.RemoveAccents(season.ToLowerInvariant()) switch
     {
         "printemps" => new(new DateOnly(year, 3, 1), new DateOnly(year, 5, 31)),
         "ete" => new(new DateOnly(year, 6, 1), new DateOnly(year, 8, 31)),
@@ -88,7 +92,8 @@ public static partial class FrenchDates
     {
         var year = YearOr(m.Groups["y"], defaultYear);
         var month = MonthNumber(m.Groups["m"].Value);
-        var day = m.Groups["d"].Value.StartsWith('1') && m.Groups["d"].Value.EndsWith("er") ? 1 : int.Parse(m.Groups["d"].Value);
+        var day = m.Groups["d"].Value.StartsWith('1') && m.Groups["d"].Value.EndsWith("er") ? 1
+            : int.Parse(m.Groups["d"].Value);
         if (day < 1 || day > DateTime.DaysInMonth(year, month)) return null;
         var date = new DateOnly(year, month, day);
         return new DateRange(date, date);
@@ -226,13 +231,15 @@ public static partial class FrenchDates
 
     private static readonly Rule[] Rules =
     [
-        new(new Regex($@"\b(?:entre\s+(?:le\s+mois\s+de\s+)?(?<m1>{Months})\s+et|de\s+(?<m1>{Months})\s+à)\s+(?<m2>{Months})(?:\s+{Year})?\b", Options),
+        new(new Regex($@"\b(?:entre\s+(?:le\s+mois\s+de\s+)?(?<m1>{Months})\s+et|de\s+(?<m1>{Months})\s+à)"
+                + $@"\s+(?<m2>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => MonthSpan(m, c.DefaultYear)),
         new(new Regex($@"\b(?:le\s+)?(?<d>1er|[0-3]?\d)\s+(?<m>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => Day(m, c.DefaultYear), RuleKind.Day),
         new(new Regex($@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|fin)[\s-]+(?<m>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => PartOfMonth(m, c.DefaultYear)),
-        new(new Regex($@"\b(?:en|courant|dans\s+le\s+courant\s+d(?:e\s+|')|au\s+(?:cours\s+du\s+)?mois\s+d(?:e\s+|')|pendant\s+le\s+mois\s+d(?:e\s+|'))\s*(?<m>{Months})(?:\s+{Year})?\b", Options),
+        new(new Regex($@"\b(?:en|courant|dans\s+le\s+courant\s+d(?:e\s+|')|au\s+(?:cours\s+du\s+)?mois\s+d(?:e\s+|')"
+                + $@"|pendant\s+le\s+mois\s+d(?:e\s+|'))\s*(?<m>{Months})(?:\s+{Year})?\b", Options),
             (m, c) => DateRange.Month(YearOr(m.Groups["y"], c.DefaultYear), MonthNumber(m.Groups["m"].Value))),
         new(new Regex($@"\b(?<m>{Months})\s+{Year}\b", Options),
             (m, c) => DateRange.Month(int.Parse(m.Groups["y"].Value), MonthNumber(m.Groups["m"].Value))),
@@ -246,9 +253,14 @@ public static partial class FrenchDates
             SeasonPart, Extended: true),
         // A season needs a preposition or a year, and a lower-case name after a preposition: « a été nommé » and
         // « au Printemps de Bourges » are not dates.
-        new(new Regex($@"(?:\b(?:au\s+cours\s+(?:de\s+l'|du)|pendant\s+l'|durant\s+l'|pendant\s+le|durant\s+le|de\s+l'|à\s+l'|au|en|cet|ce|du|l')\s*(?<s>{SeasonName})|\b(?<s>(?-i:[Pp]rintemps|[ÉéEe]t[ée]|[Aa]utomne|[Hh]iver))(?=\s+(?:19|20)\d\d))(?:\s+(?<y>(?:19|20)\d\d)(?:\s*[-/]\s*(?<y2>(?:19|20)\d\d))?|(?<last>\s+derni(?:er|ère)))?\b", Options),
+        new(new Regex($@"(?:\b(?:au\s+cours\s+(?:de\s+l'|du)|pendant\s+l'|durant\s+l'|pendant\s+le|durant\s+le"
+                + $@"|de\s+l'|à\s+l'|au|en|cet|ce|du|l')\s*(?<s>{SeasonName})"
+                + $@"|\b(?<s>(?-i:[Pp]rintemps|[ÉéEe]t[ée]|[Aa]utomne|[Hh]iver))(?=\s+(?:19|20)\d\d))"
+                + $@"(?:\s+(?<y>(?:19|20)\d\d)(?:\s*[-/]\s*(?<y2>(?:19|20)\d\d))?"
+                + $@"|(?<last>\s+derni(?:er|ère)))?\b", Options),
             SeasonRange),
-        new(new Regex($@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|milieu|fin)[\s-]+(?:d'année|de\s+l'année\s+{Year}|{Year})\b", Options),
+        new(new Regex($@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|milieu|fin)[\s-]+"
+                + $@"(?:d'année|de\s+l'année\s+{Year}|{Year})\b", Options),
             (m, c) => PartOfYear(m, c.DefaultYear)),
         new(new Regex(@"(?:\b(?:en|au|à)\s+)?\b(?<p>début|debut|mi|milieu|fin)\s+de\s+l'année\b", Options),
             (m, c) => PartOfYear(m, c.Span?.To.Year ?? c.DefaultYear), Extended: true),
@@ -258,7 +270,8 @@ public static partial class FrenchDates
             (m, c) => PartOfYear(m, c.Span?.To.Year ?? c.DefaultYear), Extended: true),
         new(new Regex(@"\b(?:l'an|l'année)\s+(?:derni(?:er|ère)|pass(?:é|ée))\b", Options),
             (m, c) => DateRange.Year((c.Span?.To.Year ?? c.DefaultYear) - 1), Extended: true),
-        new(new Regex($@"(?:\b(?<rel>depuis|avant|après|apres)\s+|\b(?:en|au\s+cours\s+de|durant|pendant)\s+(?:l'année\s+)?)?\b{Year}\b", Options),
+        new(new Regex($@"(?:\b(?<rel>depuis|avant|après|apres)\s+"
+                + $@"|\b(?:en|au\s+cours\s+de|durant|pendant)\s+(?:l'année\s+)?)?\b{Year}\b", Options),
             (m, c) => YearRange(m, c.DefaultYear)),
     ];
 

@@ -7,8 +7,10 @@ namespace CourseWorkbook.Retrieval;
 /// <summary>How <see cref="FrenchTokenizer"/> normalises words.</summary>
 /// <param name="StripAccents">é → e, œ → oe: a question typed without accents still matches.</param>
 /// <param name="RemoveStopwords">Drop function words and question words (le, de, quel, combien...).</param>
-/// <param name="LightStemming">Drop a plural s/x, the suffixes -ation/-ement, and up to two final e (inondations, inondées → inond).</param>
-public sealed record FrenchTokenizerOptions(bool StripAccents = true, bool RemoveStopwords = true, bool LightStemming = true);
+/// <param name="LightStemming">Drop a plural s/x, the suffixes -ation/-ement, and up to two final e (inondations,
+/// inondées → inond).</param>
+public sealed record FrenchTokenizerOptions(bool StripAccents = true, bool RemoveStopwords = true,
+    bool LightStemming = true);
 
 /// <summary>
 /// A small French word tokenizer for lexical retrieval: lower-case, elision removed (l', d', qu', jusqu'...),
@@ -35,7 +37,9 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         return tokens;
     }
 
-    /// <summary>Lower-cased words with elision removed and hyphens split, before accent stripping, stopwords and stemming.</summary>
+    /// <summary>
+    /// Lower-cased words with elision removed and hyphens split, before accent stripping, stopwords and stemming.
+    /// </summary>
     public static IEnumerable<string> Words(string text)
     {
         var lower = text.ToLowerInvariant().Replace('’', '\'').Replace('ʼ', '\'');
@@ -89,8 +93,11 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
 
     private static readonly string[] NounSuffixes = ["ation", "ement"];
 
-    /// <summary>Whether a lower-case word is a stopword, with or without its accents (« a », « été », « ete »).</summary>
-    public static bool IsStopword(string word) => Stopwords.Contains(word) || StopwordsWithoutAccents.Contains(RemoveAccents(word));
+    /// <summary>
+    /// Whether a lower-case word is a stopword, with or without its accents (« a », « été », « ete »).
+    /// </summary>
+    public static bool IsStopword(string word) =>
+        Stopwords.Contains(word) || StopwordsWithoutAccents.Contains(RemoveAccents(word));
 
     /// <summary>Elided articles and pronouns dropped with their apostrophe (l'eau → eau).</summary>
     public static IReadOnlySet<string> Elisions { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -98,18 +105,26 @@ public sealed partial class FrenchTokenizer(FrenchTokenizerOptions? options = nu
         "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
     };
 
-    /// <summary>The French stopwords dropped (accent-free forms are matched too): articles, prepositions, pronouns, auxiliaries, question words.</summary>
+    /// <summary>
+    /// The French stopwords dropped (accent-free forms are matched too):
+    /// articles, prepositions, pronouns, auxiliaries, question words.
+    /// </summary>
     public static IReadOnlySet<string> Stopwords { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "à", "a", "en", "et", "ou", "où", "mais", "donc", "or", "ni", "car",
-        "ce", "cet", "cette", "ces", "se", "sa", "son", "ses", "sur", "sous", "dans", "par", "pour", "avec", "sans", "chez", "vers", "entre",
+        "le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "à", "a", "en", "et", "ou", "où",
+        "mais", "donc", "or", "ni", "car",
+        "ce", "cet", "cette", "ces", "se", "sa", "son", "ses", "sur", "sous", "dans", "par", "pour",
+        "avec", "sans", "chez", "vers", "entre",
         "leur", "leurs", "mon", "ma", "mes", "ton", "ta", "tes", "notre", "nos", "votre", "vos", "lui", "eux", "y",
-        "il", "elle", "ils", "elles", "on", "nous", "vous", "je", "tu", "me", "te", "moi", "toi", "ne", "pas", "plus", "que", "qui", "quoi", "dont",
+        "il", "elle", "ils", "elles", "on", "nous", "vous", "je", "tu", "me", "te", "moi", "toi",
+        "ne", "pas", "plus", "que", "qui", "quoi", "dont",
         "est", "sont", "été", "être", "était", "ont", "avait", "avaient", "fait", "t", "ça", "cela", "ceci",
-        "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "comment", "quand", "pourquoi", "qu", "est-ce",
+        "quel", "quelle", "quels", "quelles", "lequel", "laquelle",
+        "combien", "comment", "quand", "pourquoi", "qu", "est-ce",
     };
 
-    private static readonly HashSet<string> StopwordsWithoutAccents = Stopwords.Select(RemoveAccents).ToHashSet(StringComparer.Ordinal);
+    private static readonly HashSet<string> StopwordsWithoutAccents = Stopwords.Select(RemoveAccents)
+        .ToHashSet(StringComparer.Ordinal);
 
     [GeneratedRegex(@"\d+(?:[.,]\d+)*|[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();

@@ -13,7 +13,10 @@ public sealed class HybridRetriever(IReadOnlyList<IRetriever> retrievers, int rr
     public HybridRetriever(IRetriever first, IRetriever second, int rrfK = 60, int candidates = 50)
         : this([first, second], rrfK, candidates) { }
 
-    /// <summary>Fuses two retrievers by normalised scores: <paramref name="firstWeight"/> for the first, the rest for the second.</summary>
+    /// <summary>
+    /// Fuses two retrievers by normalised scores:
+    /// <paramref name="firstWeight"/> for the first, the rest for the second.
+    /// </summary>
     public static HybridRetriever Weighted(IRetriever first, IRetriever second, double firstWeight, int candidates = 50)
         =>
         new([first, second], candidates: candidates, weights: [firstWeight, 1 - firstWeight]);
@@ -30,11 +33,13 @@ public sealed class HybridRetriever(IReadOnlyList<IRetriever> retrievers, int rr
         : $"Hybrid weighted ({string.Join(" + ", retrievers.Select((r, i) => $"{weights[i]:0.##} {r.Name}"))})";
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string query, int k, SearchFilter? filter = null,
+        CancellationToken cancellationToken = default)
     {
         var lists = new List<IReadOnlyList<SearchHit>>();
         foreach (var retriever in retrievers)
-            lists.Add(await retriever.SearchAsync(query, Math.Max(k, candidates), filter, cancellationToken).ConfigureAwait(false));
+            lists.Add(await retriever.SearchAsync(query, Math.Max(k, candidates), filter, cancellationToken)
+                .ConfigureAwait(false));
         return weights is null ? ReciprocalRankFusion.Fuse(lists, k, rrfK) : ScoreFusion.Fuse(lists, weights, k);
     }
 }

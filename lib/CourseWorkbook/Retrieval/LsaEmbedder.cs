@@ -54,13 +54,17 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
         metadata = new EmbeddingGeneratorMetadata("offline", null, ModelId, dims);
     }
 
-    /// <summary>Model id, e.g. <c>lsa256-3f2a9c1e</c>: dimensions and a fingerprint of the corpus and options.</summary>
+    /// <summary>
+    /// Model id, e.g. <c>lsa256-3f2a9c1e</c>: dimensions and a fingerprint of the corpus and options.
+    /// </summary>
     public string ModelId { get; }
 
     /// <summary>Length of the embeddings.</summary>
     public int Dimensions { get; }
 
-    /// <summary>Share of the term-document matrix's energy (sum of squared singular values) kept by the dimensions.</summary>
+    /// <summary>
+    /// Share of the term-document matrix's energy (sum of squared singular values) kept by the dimensions.
+    /// </summary>
     public double ExplainedVariance { get; }
 
     /// <summary>The options it was fitted with.</summary>
@@ -69,7 +73,9 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     /// <summary>Number of word and character n-gram features.</summary>
     public int FeatureCount => vocabulary.Count;
 
-    /// <summary>Fits the model on the texts of the corpus (deterministic: same texts and options, same model).</summary>
+    /// <summary>
+    /// Fits the model on the texts of the corpus (deterministic: same texts and options, same model).
+    /// </summary>
     public static LsaEmbedder Fit(IEnumerable<string> corpus, LsaOptions? options = null)
     {
         options ??= new();
@@ -123,7 +129,8 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
         var evd = Matrix<double>.Build.DenseOfArray(gram).Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
         var order = Enumerable.Range(0, n).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
         var total = order.Sum(i => Math.Max(0, evd.EigenValues[i].Real));
-        var kept = order.Where(i => evd.EigenValues[i].Real > 1e-9 * Math.Max(1, total)).Take(options.Dimensions).ToArray();
+        var kept = order.Where(i => evd.EigenValues[i].Real > 1e-9 * Math.Max(1, total)).Take(options.Dimensions)
+            .ToArray();
         var dims = kept.Length;
         // U = X V Σ⁻¹: row f of U holds feature f's coordinates on the kept directions.
         var directions = new float[vocabulary.Count * dims];
@@ -144,7 +151,8 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
         }
 
         var fingerprint = Fingerprint(texts, options);
-        return new LsaEmbedder(options, vocabulary, idf, isChar, directions, dims, fingerprint, total > 0 ? explained / total : 0);
+        return new LsaEmbedder(options, vocabulary, idf, isChar, directions, dims, fingerprint,
+            total > 0 ? explained / total : 0);
     }
 
     /// <summary>The unit-norm embedding of one text (zero vector when it shares no feature with the corpus).</summary>
@@ -162,7 +170,8 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     }
 
     /// <inheritdoc />
-    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var result = new GeneratedEmbeddings<Embedding<float>>();
         foreach (var value in values)
@@ -198,8 +207,11 @@ public sealed class LsaEmbedder : IEmbeddingGenerator<string, Embedding<float>>
         }
     }
 
-    /// <summary>Sublinear TF (1 + ln tf) × IDF, each block L2-normalised, the char block scaled by √CharWeight.</summary>
-    private static List<(int Feature, double Weight)> Weigh(Dictionary<int, int> counts, double[] idf, bool[] isChar, LsaOptions options)
+    /// <summary>
+    /// Sublinear TF (1 + ln tf) × IDF, each block L2-normalised, the char block scaled by √CharWeight.
+    /// </summary>
+    private static List<(int Feature, double Weight)> Weigh(Dictionary<int, int> counts, double[] idf, bool[] isChar,
+        LsaOptions options)
     {
         var weighted = counts.Select(kv => (Feature: kv.Key, Weight: (1 + Math.Log(kv.Value)) * idf[kv.Key])).ToList();
         double wordNorm = 0, charNorm = 0;

@@ -13,7 +13,9 @@ public sealed record PdfPageText(int Page, string Text)
     public override string ToString() => $"p. {Page}: {(Text.Length > 100 ? Text[..100] + "…" : Text)}";
 }
 
-/// <summary>PDF text extraction with PdfPig (for the "another domain" exercise), and a tiny PDF writer for tests and demos.</summary>
+/// <summary>
+/// PDF text extraction with PdfPig (for the "another domain" exercise), and a tiny PDF writer for tests and demos.
+/// </summary>
 public static class PdfText
 {
     /// <summary>
@@ -31,7 +33,8 @@ public static class PdfText
                 SeparateParagraphsWithDoubleNewline = true,
             }).ReplaceLineEndings("\n");
             var paragraphs = raw.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(para => string.Join(' ', para.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+                .Select(para => string.Join(' ',
+                    para.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             return new PdfPageText(p.Number, string.Join('\n', paragraphs));
         }).ToList();
     }
@@ -53,7 +56,8 @@ public static class PdfText
         }
         var all = text.ToString();
         return Chunker.Split(all, options)
-            .Select(c => new Document($"{name}#c{c.Index}", c.Text, null, section, $"{name} p. {pageStarts.Last(s => s.Offset <= c.Start).Page}"))
+            .Select(c => new Document($"{name}#c{c.Index}", c.Text, null, section,
+                $"{name} p. {pageStarts.Last(s => s.Offset <= c.Start).Page}"))
             .ToList();
     }
 
@@ -80,7 +84,8 @@ public static class PdfText
                 y = pageHeight - margin;
             }
             y -= size * leading;
-            page.Append(CultureInfo.InvariantCulture, $"BT /{font} {size:0.##} Tf {margin:0.##} {y:0.##} Td ({Escape(text)}) Tj ET\n");
+            page.Append(CultureInfo.InvariantCulture,
+                $"BT /{font} {size:0.##} Tf {margin:0.##} {y:0.##} Td ({Escape(text)}) Tj ET\n");
         }
 
         void Paragraph(string text, string font, double size)
@@ -117,7 +122,8 @@ public static class PdfText
         for (var i = 0; i < pages.Count; i++)
         {
             var content = WinAnsi(pages[i].ToString());
-            objects.Add(Latin($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pageWidth} {pageHeight}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {6 + 2 * i} 0 R >>"));
+            objects.Add(Latin($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pageWidth} {pageHeight}] "
+                + $"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {6 + 2 * i} 0 R >>"));
             objects.Add([.. Latin($"<< /Length {content.Length} >>\nstream\n"), .. content, .. Latin("\nendstream")]);
         }
         using var file = new MemoryStream();
@@ -133,7 +139,8 @@ public static class PdfText
         var xref = file.Position;
         var table = new StringBuilder($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
         foreach (var o in offsets) table.Append(CultureInfo.InvariantCulture, $"{o:D10} 00000 n \n");
-        table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        table.Append(CultureInfo.InvariantCulture,
+            $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
         file.Write(Latin(table.ToString()));
 
         CourseWorkbook.Runtime.AtomicFile.WriteAllBytes(path, file.ToArray());
@@ -163,10 +170,13 @@ public static class PdfText
 
     private static byte[] Latin(string text) => Encoding.Latin1.GetBytes(text);
 
-    /// <summary>Windows-1252 bytes: Latin-1 plus the typographic characters French uses (’ « » — … œ €); others become '?'.</summary>
+    /// <summary>
+    /// Windows-1252 bytes: Latin-1 plus the typographic characters French uses (’ « » — … œ €); others become '?'.
+    /// </summary>
     private static byte[] WinAnsi(string text) => text.Select(c => c switch
     {
-        '€' => (byte)0x80, '…' => (byte)0x85, '‘' => (byte)0x91, '’' => (byte)0x92, '“' => (byte)0x93, '”' => (byte)0x94,
+        '€' => (byte)0x80, '…' => (byte)0x85, '‘' => (byte)0x91, '’' => (byte)0x92,
+        '“' => (byte)0x93, '”' => (byte)0x94,
         '•' => (byte)0x95, '–' => (byte)0x96, '—' => (byte)0x97, 'Œ' => (byte)0x8C, 'œ' => (byte)0x9C,
         _ when c <= 0xFF => (byte)c,
         _ => (byte)'?',

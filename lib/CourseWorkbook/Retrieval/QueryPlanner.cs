@@ -74,8 +74,8 @@ public static class QueryPlanner
     }
 
     /// <summary>The filtered hits first, then unfiltered ones not already there, up to k, ranks renumbered.</summary>
-    public static IReadOnlyList<SearchHit> WithFallback(IReadOnlyList<SearchHit> filtered, IReadOnlyList<SearchHit> wider,
-        int k)
+    public static IReadOnlyList<SearchHit> WithFallback(IReadOnlyList<SearchHit> filtered,
+        IReadOnlyList<SearchHit> wider, int k)
     {
         var seen = filtered.Select(h => h.Document.Id).ToHashSet(StringComparer.Ordinal);
         return filtered.Concat(wider.Where(h => !seen.Contains(h.Document.Id))).Take(k)

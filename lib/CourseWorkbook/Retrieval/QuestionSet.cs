@@ -38,14 +38,21 @@ public static class QuestionSet
             if (string.IsNullOrWhiteSpace(line)) continue;
             QuestionRow? row;
             try { row = JsonSerializer.Deserialize(line, RetrievalJson.Default.QuestionRow); }
-            catch (JsonException e) { throw new FormatException($"{path}:{lineNumber}: not a JSON question ({e.Message})", e); }
-            if (row is null || string.IsNullOrWhiteSpace(row.Id) || string.IsNullOrWhiteSpace(row.Question) || row.Relevant is not { Count: > 0 })
-                throw new FormatException($"{path}:{lineNumber}: a question needs an id, a text and at least one relevant id");
+            catch (JsonException e)
+            {
+                throw new FormatException($"{path}:{lineNumber}: not a JSON question ({e.Message})", e);
+            }
+            if (row is null || string.IsNullOrWhiteSpace(row.Id) || string.IsNullOrWhiteSpace(row.Question)
+                || row.Relevant is not { Count: > 0 })
+                throw new FormatException(
+                    $"{path}:{lineNumber}: a question needs an id, a text and at least one relevant id");
             DateRange? dates = null;
             if (row.Dates is not null)
             {
-                if (!DateOnly.TryParseExact(row.Dates.From, "yyyy-MM-dd", out var from) || !DateOnly.TryParseExact(row.Dates.To, "yyyy-MM-dd", out var to))
-                    throw new FormatException($"{path}:{lineNumber}: dates must be {{\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\"}}");
+                if (!DateOnly.TryParseExact(row.Dates.From, "yyyy-MM-dd", out var from)
+                    || !DateOnly.TryParseExact(row.Dates.To, "yyyy-MM-dd", out var to))
+                    throw new FormatException(
+                        $"{path}:{lineNumber}: dates must be {{\"from\":\"yyyy-MM-dd\",\"to\":\"yyyy-MM-dd\"}}");
                 dates = new DateRange(from, to);
             }
             questions.Add(new RagQuestion(row.Id, row.Question, row.Relevant, dates, row.Section, row.Kind, row.Split));
@@ -53,7 +60,9 @@ public static class QuestionSet
         return questions;
     }
 
-    /// <summary>Loads the questions and checks them against the corpus (<see cref="Validate"/>); a problem fails the load.</summary>
+    /// <summary>
+    /// Loads the questions and checks them against the corpus (<see cref="Validate"/>); a problem fails the load.
+    /// </summary>
     public static IReadOnlyList<RagQuestion> Load(string path, IEnumerable<Document> corpus)
     {
         var questions = Load(path);
@@ -84,7 +93,8 @@ public static class QuestionSet
             foreach (var id in q.Relevant)
             {
                 if (!byId.TryGetValue(id, out var doc)) problems.Add($"{q.Id}: unknown document {id}");
-                else if (!q.GoldFilter.Matches(doc)) problems.Add($"{q.Id}: {id} does not pass the filter {q.GoldFilter}");
+                else if (!q.GoldFilter.Matches(doc))
+                    problems.Add($"{q.Id}: {id} does not pass the filter {q.GoldFilter}");
             }
         return problems;
     }

@@ -1,6 +1,8 @@
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>Where practical 01's files live: data/rag/ in the repository, found from the current directory upwards.</summary>
+/// <summary>
+/// Where practical 01's files live: data/rag/ in the repository, found from the current directory upwards.
+/// </summary>
 public static class RagData
 {
     /// <summary>
@@ -34,10 +36,14 @@ public static class RagData
         }
     }
 
-    /// <summary>The store file for an embedder id, e.g. <c>.cache/vectors-ollama-nextfire-paraphrase-multilingual-minilm.cwvs</c>.</summary>
+    /// <summary>
+    /// The store file for an embedder id, e.g.
+    /// <c>.cache/vectors-ollama-nextfire-paraphrase-multilingual-minilm.cwvs</c>.
+    /// </summary>
     public static string StorePath(string embedderId)
     {
-        var safe = new string(embedderId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-').ToArray());
+        var safe = new string(embedderId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-')
+            .ToArray());
         return Path.Combine(CacheDirectory, $"vectors-{safe}.cwvs");
     }
 
@@ -62,7 +68,8 @@ public static class RagData
     {
         var starts = SearchStarts();
         return FindFrom(starts)
-            ?? throw new DirectoryNotFoundException($"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts)}");
+            ?? throw new DirectoryNotFoundException(
+                $"data/rag/headlines.jsonl not found above any of: {string.Join(", ", starts)}");
     }
 
     /// <summary>Where the search for data/rag starts, in order (see <see cref="Directory"/>).</summary>
@@ -81,5 +88,6 @@ public static class RagData
 
     /// <summary>The first data/rag folder holding headlines.jsonl in or above one of the starts, else null.</summary>
     internal static string? FindFrom(IEnumerable<string> starts) =>
-        Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "rag"), c => File.Exists(Path.Combine(c, "headlines.jsonl")));
+        Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "rag"),
+            c => File.Exists(Path.Combine(c, "headlines.jsonl")));
 }

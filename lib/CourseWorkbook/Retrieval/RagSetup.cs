@@ -4,7 +4,8 @@ using Microsoft.Extensions.AI;
 namespace CourseWorkbook.Retrieval;
 
 /// <summary>The embedder and chat client the notebook will use, and why (Ollama or the offline path).</summary>
-public sealed record RagBackends(OllamaStatus Ollama, IEmbeddingGenerator<string, Embedding<float>> Embedder, IChatClient Chat) : IDisposable
+public sealed record RagBackends(OllamaStatus Ollama, IEmbeddingGenerator<string, Embedding<float>> Embedder,
+    IChatClient Chat) : IDisposable
 {
     /// <summary>Store key of the embedder (provider/model).</summary>
     public string EmbedderId => Embedders.IdOf(Embedder);
@@ -19,9 +20,12 @@ public sealed record RagBackends(OllamaStatus Ollama, IEmbeddingGenerator<string
     public IEmbeddingGenerator<string, Embedding<float>> EmbedderFor(IReadOnlyList<Document> documents) =>
         Embedder is LsaEmbedder lsa ? LsaEmbedder.Fit(documents.Select(d => d.Text), lsa.Options) : Embedder;
 
-    /// <summary>Whether Ollama answered, then the embedder and chat model chosen (the full message was printed by the probe).</summary>
+    /// <summary>
+    /// Whether Ollama answered, then the embedder and chat model chosen (the full message was printed by the probe).
+    /// </summary>
     public override string ToString() =>
-        $"Ollama: {(Ollama.Reachable ? $"reachable at {Ollama.Host}" : $"not reachable at {Ollama.Host}")}\nEmbeddings: {EmbedderId}\nAnswers: {ChatModel}";
+        $"Ollama: {(Ollama.Reachable ? $"reachable at {Ollama.Host}" : $"not reachable at {Ollama.Host}")}\n"
+        + $"Embeddings: {EmbedderId}\nAnswers: {ChatModel}";
 
     /// <inheritdoc />
     public void Dispose()
@@ -37,10 +41,11 @@ public static class RagSetup
     /// <summary>
     /// Probes Ollama (≤ <see cref="OllamaSettings.ProbeTimeout"/>) and prints its message. Embeddings: Ollama's model
     /// if pulled, else <see cref="LsaEmbedder"/> fitted on the corpus. Answers: Ollama's chat model behind a
-    /// <see cref="FallbackChatClient"/> (a failure mid-answer falls back with a message), else <see cref="ExtractiveChatClient"/>.
+    /// <see cref="FallbackChatClient"/> (a failure mid-answer falls back with a message), else
+    /// <see cref="ExtractiveChatClient"/>.
     /// </summary>
-    public static async Task<RagBackends> ConnectAsync(IReadOnlyList<Document> corpus, OllamaSettings? settings = null, LsaOptions? lsa = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+    public static async Task<RagBackends> ConnectAsync(IReadOnlyList<Document> corpus, OllamaSettings? settings = null,
+        LsaOptions? lsa = null, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         log ??= Console.WriteLine;
         settings ??= new();
@@ -64,9 +69,11 @@ public static class RagSetup
         return new RagBackends(status, embedder, chat);
     }
 
-    /// <summary>Embeds one sentence within <see cref="OllamaSettings.EmbeddingCheckTimeout"/>: null when a usable vector
+    /// <summary>
+    /// Embeds one sentence within <see cref="OllamaSettings.EmbeddingCheckTimeout"/>: null when a usable vector
     /// (finite, not all zero) came back, else why not. A server that lists the model but cannot embed (hung, broken,
-    /// answering garbage) is caught here, before the notebook's cells wait on it.</summary>
+    /// answering garbage) is caught here, before the notebook's cells wait on it.
+    /// </summary>
     public static async Task<string?> CheckEmbedderAsync(IEmbeddingGenerator<string, Embedding<float>> embedder,
         OllamaSettings settings, CancellationToken cancellationToken = default)
     {
@@ -78,7 +85,8 @@ public static class RagSetup
             var vector = (await embedder.GenerateVectorAsync("Un essai.", cancellationToken: limit.Token)
                 .ConfigureAwait(false)).ToArray();
             if (vector.Length == 0) return $"{where} returned an empty embedding";
-            if (vector.Any(x => !float.IsFinite(x))) return $"{where} returned an embedding with NaN or infinite values";
+            if (vector.Any(x => !float.IsFinite(x)))
+                return $"{where} returned an embedding with NaN or infinite values";
             if (vector.All(x => x == 0)) return $"{where} returned an all-zero embedding";
             return null;
         }

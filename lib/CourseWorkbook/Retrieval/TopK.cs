@@ -48,9 +48,11 @@ public static class TopK
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (int Index, float Score)[] Cosine(ReadOnlySpan<float> matrix, int dims, ReadOnlySpan<float> query, int k, Func<int, bool>? include = null)
+    public static (int Index, float Score)[] Cosine(ReadOnlySpan<float> matrix, int dims, ReadOnlySpan<float> query,
+        int k, Func<int, bool>? include = null)
     {
-        if (query.Length != dims) throw new ArgumentException($"query has {query.Length} dimensions, the matrix {dims}");
+        if (query.Length != dims)
+            throw new ArgumentException($"query has {query.Length} dimensions, the matrix {dims}");
         var rows = matrix.Length / dims;
         var scores = new float[rows];
         var q = MemoryMarshal.Cast<float, Vector<float>>(query);
@@ -75,7 +77,9 @@ public static class TopK
         return priority;
     }
 
-    /// <summary>Orders (score, index) so that the worst entry is the smallest: lower score, then higher index.</summary>
+    /// <summary>
+    /// Orders (score, index) so that the worst entry is the smallest: lower score, then higher index.
+    /// </summary>
     private sealed class WorstFirst : IComparer<(float Score, int Index)>
     {
         public static readonly WorstFirst Instance = new();

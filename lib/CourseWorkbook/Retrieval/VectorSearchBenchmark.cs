@@ -9,10 +9,13 @@ namespace CourseWorkbook.Retrieval;
 /// <param name="P90Ms">90th percentile time of one query.</param>
 /// <param name="MatrixMb">Memory the vectors take (float32).</param>
 /// <param name="Queries">Number of timed queries (fewer than asked when the time budget ran out).</param>
-public sealed record SearchLatency(int Vectors, int Dimensions, double MedianMs, double P90Ms, double MatrixMb, int Queries = 0)
+public sealed record SearchLatency(int Vectors, int Dimensions, double MedianMs, double P90Ms, double MatrixMb,
+    int Queries = 0)
 {
     /// <summary>One line: N × dims, median and p90 in ms, memory.</summary>
-    public override string ToString() => $"{Vectors,9:N0} × {Dimensions}: median {MedianMs,7:0.000} ms, p90 {P90Ms,7:0.000} ms, {MatrixMb,7:0.0} MB ({Queries} queries)";
+    public override string ToString() =>
+        $"{Vectors,9:N0} × {Dimensions}: median {MedianMs,7:0.000} ms, p90 {P90Ms,7:0.000} ms, "
+        + $"{MatrixMb,7:0.0} MB ({Queries} queries)";
 }
 
 /// <summary>
@@ -44,20 +47,23 @@ public static class VectorSearchBenchmark
     /// <paramref name="budget"/> (default 2 s: warm-up up to a third of it, then the timed queries, at least 5) is
     /// spent, so a slow machine, or code the JIT has not optimised yet, cannot turn a notebook cell into minutes.
     /// </summary>
-    public static IReadOnlyList<SearchLatency> Run(IEnumerable<int> sizes, int dimensions = 384, int queries = 50, int k = 10, int seed = 42,
-        TimeSpan? budget = null)
+    public static IReadOnlyList<SearchLatency> Run(IEnumerable<int> sizes, int dimensions = 384, int queries = 50,
+        int k = 10, int seed = 42, TimeSpan? budget = null)
     {
         var perSize = budget ?? TimeSpan.FromSeconds(2);
         var results = new List<SearchLatency>();
         foreach (var n in sizes)
         {
             var random = new Random(seed);
-            var matrix = new float[(long)n * dimensions <= int.MaxValue ? n * dimensions : throw new ArgumentException($"{n} × {dimensions} is too large")];
+            var matrix = new float[(long)n * dimensions <= int.MaxValue ? n * dimensions
+                : throw new ArgumentException($"{n} × {dimensions} is too large")];
             for (var r = 0; r < n; r++) RandomUnit(random, matrix.AsSpan(r * dimensions, dimensions));
             var query = new float[dimensions];
-            // Warm-up: 30 calls, or 300 ms when they are fast, so the JIT has promoted the search loop to optimised code.
+            // Warm-up: 30 calls, or 300 ms when they are fast, so the
+            // JIT has promoted the search loop to optimised code.
             var spent = Stopwatch.StartNew();
-            for (var i = 0; (i < 30 || (spent.ElapsedMilliseconds < 300 && i < 5000)) && (i < 3 || spent.Elapsed < perSize / 3); i++)
+            for (var i = 0; (i < 30 || (spent.ElapsedMilliseconds < 300 && i < 5000))
+                && (i < 3 || spent.Elapsed < perSize / 3); i++)
             {
                 RandomUnit(random, query);
                 TopK.Cosine(matrix, dimensions, query, k);
@@ -69,11 +75,13 @@ public static class VectorSearchBenchmark
                 var clock = Stopwatch.StartNew();
                 var top = TopK.Cosine(matrix, dimensions, query, k);
                 clock.Stop();
-                if (top.Length != Math.Min(k, n)) throw new InvalidOperationException("benchmark returned the wrong number of hits");
+                if (top.Length != Math.Min(k, n))
+                    throw new InvalidOperationException("benchmark returned the wrong number of hits");
                 times.Add(clock.Elapsed.TotalMilliseconds);
             }
             times.Sort();
-            results.Add(new SearchLatency(n, dimensions, Percentile(times, 0.5), Percentile(times, 0.9), matrix.Length * 4.0 / (1 << 20), times.Count));
+            results.Add(new SearchLatency(n, dimensions, Percentile(times, 0.5), Percentile(times, 0.9),
+                matrix.Length * 4.0 / (1 << 20), times.Count));
         }
         return results;
     }

@@ -5,12 +5,16 @@ using Microsoft.Extensions.AI;
 
 namespace CourseWorkbook.Retrieval;
 
-/// <summary>What <see cref="VectorStore.IndexAsync"/> did: how many texts were embedded and how many reused from the store.</summary>
-public sealed record IndexReport(string Embedder, int Documents, int Embedded, int Reused, int Dimensions, TimeSpan Elapsed)
+/// <summary>
+/// What <see cref="VectorStore.IndexAsync"/> did: how many texts were embedded and how many reused from the store.
+/// </summary>
+public sealed record IndexReport(string Embedder, int Documents, int Embedded, int Reused, int Dimensions,
+    TimeSpan Elapsed)
 {
     /// <summary>One line, e.g. <c>661 documents: 0 embedded, 661 reused (lsa256-…, 256 dims) in 3 ms</c>.</summary>
     public override string ToString() =>
-        $"{Documents} documents: {Embedded} embedded, {Reused} reused ({Embedder}, {Dimensions} dims) in {Elapsed.TotalMilliseconds:0} ms";
+        $"{Documents} documents: {Embedded} embedded, {Reused} reused ({Embedder}, {Dimensions} dims) "
+        + $"in {Elapsed.TotalMilliseconds:0} ms";
 }
 
 /// <summary>A vector store file that cannot be read: names the file and the byte offset where reading failed.</summary>
@@ -29,7 +33,8 @@ public sealed class VectorStoreFormatException(string path, long offset, string 
 /// Entries are keyed by the SHA-256 of their text, so re-indexing a grown or edited corpus embeds only the texts
 /// that are new or changed. Files are written atomically (temp file in the same folder, flushed, then renamed over
 /// the old one), so a run killed mid-write leaves the previous store intact. A damaged file fails to load with
-/// its path and byte offset (<see cref="Load"/>) or is rebuilt with a warning (<see cref="Open(string, string, Action{string})"/>).
+/// its path and byte offset (<see cref="Load"/>) or is rebuilt with a warning
+/// (<see cref="Open(string, string, Action{string})"/>).
 /// <para>
 /// Search cost is one dot product per stored vector (<see cref="VectorSearchBenchmark"/> has the measured table):
 /// about 12 ms per query for 100 000 vectors of 384 dimensions on one core, 120 ms for a million. Beyond about
@@ -72,10 +77,15 @@ public sealed class VectorStore
     public static VectorStore Create(string embedderId, string? path = null) => new(embedderId, 0, path);
 
     /// <summary>An empty store for the embedder, optionally bound to a file.</summary>
-    public static VectorStore Create(IEmbeddingGenerator<string, Embedding<float>> embedder, string? path = null) => Create(Embedders.IdOf(embedder), path);
+    public static VectorStore Create(IEmbeddingGenerator<string, Embedding<float>> embedder, string? path = null) =>
+        Create(Embedders.IdOf(embedder), path);
 
-    /// <summary><see cref="Open(string, string, Action{string}?)"/> for the embedder; by default the file is <see cref="RagData.StorePath"/>.</summary>
-    public static VectorStore Open(IEmbeddingGenerator<string, Embedding<float>> embedder, string? path = null, Action<string>? warn = null)
+    /// <summary>
+    /// <see cref="Open(string, string, Action{string}?)"/> for the embedder; by default the file is
+    /// <see cref="RagData.StorePath"/>.
+    /// </summary>
+    public static VectorStore Open(IEmbeddingGenerator<string, Embedding<float>> embedder, string? path = null,
+        Action<string>? warn = null)
     {
         var id = Embedders.IdOf(embedder);
         return Open(path ?? RagData.StorePath(id), id, warn);
@@ -100,7 +110,8 @@ public sealed class VectorStore
         {
             var store = Load(path);
             if (store.EmbedderId == embedderId) return store;
-            warn($"Vector store '{path}' holds vectors of {store.EmbedderId}, not {embedderId}: starting an empty store.");
+            warn($"Vector store '{path}' holds vectors of {store.EmbedderId}, not {embedderId}: "
+                + "starting an empty store.");
         }
         catch (VectorStoreFormatException e)
         {
@@ -113,11 +124,13 @@ public sealed class VectorStore
     /// Makes the store hold exactly these documents, embedding only the texts it does not already have
     /// (same SHA-256), in batches. Vectors are L2-normalised on the way in.
     /// </summary>
-    public async Task<IndexReport> IndexAsync(IReadOnlyList<Document> corpus, IEmbeddingGenerator<string, Embedding<float>> embedder,
-        int batchSize = 64, CancellationToken cancellationToken = default)
+    public async Task<IndexReport> IndexAsync(IReadOnlyList<Document> corpus,
+        IEmbeddingGenerator<string, Embedding<float>> embedder, int batchSize = 64,
+        CancellationToken cancellationToken = default)
     {
         var id = Embedders.IdOf(embedder);
-        if (id != EmbedderId) throw new InvalidOperationException($"this store holds vectors of {EmbedderId}; it cannot index with {id}");
+        if (id != EmbedderId)
+            throw new InvalidOperationException($"this store holds vectors of {EmbedderId}; it cannot index with {id}");
         var clock = Stopwatch.StartNew();
         var known = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < hashes.Length; i++) known.TryAdd(hashes[i], i);
@@ -132,15 +145,18 @@ public sealed class VectorStore
         for (var start = 0; start < missing.Count; start += batchSize)
         {
             var batch = missing.Skip(start).Take(batchSize).ToList();
-            var embeddings = await embedder.GenerateAsync(batch.Select(i => corpus[i].Text), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var embeddings = await embedder.GenerateAsync(batch.Select(i => corpus[i].Text),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             if (embeddings.Count != batch.Count)
-                throw new InvalidOperationException($"{id} returned {embeddings.Count} embeddings for {batch.Count} texts");
+                throw new InvalidOperationException(
+                    $"{id} returned {embeddings.Count} embeddings for {batch.Count} texts");
             for (var j = 0; j < batch.Count; j++)
             {
                 var vector = embeddings[j].Vector.ToArray();
                 if (Dimensions == 0) Dimensions = vector.Length;
                 if (vector.Length != Dimensions)
-                    throw new InvalidOperationException($"{id} returned a vector of {vector.Length} dimensions, the store holds {Dimensions}");
+                    throw new InvalidOperationException(
+                        $"{id} returned a vector of {vector.Length} dimensions, the store holds {Dimensions}");
                 Vectors.Normalize(vector);
                 fresh[newHashes[batch[j]]] = vector;
             }
@@ -156,13 +172,16 @@ public sealed class VectorStore
         documents = corpus.ToArray();
         hashes = newHashes;
         matrix = newMatrix;
-        return new IndexReport(EmbedderId, corpus.Count, missing.Count, corpus.Count - missing.Count, Dimensions, clock.Elapsed);
+        return new IndexReport(EmbedderId, corpus.Count, missing.Count, corpus.Count - missing.Count, Dimensions,
+            clock.Elapsed);
     }
 
     /// <summary>The stored (unit-norm) vector of a row.</summary>
     public ReadOnlySpan<float> VectorAt(int row) => matrix.AsSpan(row * Dimensions, Dimensions);
 
-    /// <summary>The k documents most similar to the query vector (cosine), among those the filter keeps, best first.</summary>
+    /// <summary>
+    /// The k documents most similar to the query vector (cosine), among those the filter keeps, best first.
+    /// </summary>
     public IReadOnlyList<SearchHit> Search(ReadOnlySpan<float> query, int k, SearchFilter? filter = null)
     {
         if (Count == 0) return [];
@@ -173,10 +192,14 @@ public sealed class VectorStore
             .ToList();
     }
 
-    /// <summary>Writes the store atomically to <paramref name="path"/> (default: the file it was opened from).</summary>
+    /// <summary>
+    /// Writes the store atomically to <paramref name="path"/> (default: the file it was opened from).
+    /// </summary>
     public void Save(string? path = null) => Save(path, wrap: null);
 
-    /// <summary>Save with a hook that wraps the temp file's stream (tests use it to simulate a crash mid-write).</summary>
+    /// <summary>
+    /// Save with a hook that wraps the temp file's stream (tests use it to simulate a crash mid-write).
+    /// </summary>
     internal void Save(string? path, Func<Stream, Stream>? wrap)
     {
         path ??= FilePath ?? throw new InvalidOperationException("this store has no file: pass a path");
@@ -196,7 +219,8 @@ public sealed class VectorStore
                     stream.Flush();
                 }
             }
-            using (var check = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite)) check.Flush(flushToDisk: true);
+            using (var check = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+                check.Flush(flushToDisk: true);
             File.Move(temp, full, overwrite: true);
             FilePath = path;
         }
@@ -208,7 +232,9 @@ public sealed class VectorStore
 
     const int MinRecordBytes = 1 + 4 + 1 + 1 + 1 + 16; // id, day, section, source, text, hash
 
-    /// <summary>Reads a saved store; any damage raises <see cref="VectorStoreFormatException"/> with the byte offset.</summary>
+    /// <summary>
+    /// Reads a saved store; any damage raises <see cref="VectorStoreFormatException"/> with the byte offset.
+    /// </summary>
     public static VectorStore Load(string path)
     {
         byte[] bytes;
@@ -233,8 +259,8 @@ public sealed class VectorStore
             at = reader.BaseStream.Position;
             var dims = reader.ReadInt32();
             var count = reader.ReadInt32();
-            // A record holds at least its five length-prefixed or fixed fields (24 bytes) and its vector, so the count is
-            // checked against the bytes that remain before anything is allocated.
+            // A record holds at least its five length-prefixed or fixed fields (24 bytes) and its vector, so the count
+            // is checked against the bytes that remain before anything is allocated.
             if (dims < 0 || dims > 1 << 16 || count < 0 || (dims == 0 && count > 0)
                 || (long)count * (MinRecordBytes + 4L * dims) > bytes.Length - reader.BaseStream.Position)
                 throw Fail($"implausible header ({count} vectors of {dims} dimensions in {bytes.Length} bytes)");
@@ -263,12 +289,15 @@ public sealed class VectorStore
                 catch (EndOfStreamException) { throw Fail($"file ends inside record {i + 1} of {count} (truncated?)"); }
             }
             at = reader.BaseStream.Position;
-            if (bytes.Length - at < FooterMagic.Length + 32) throw Fail("file ends before the checksum footer (truncated?)");
-            if (Encoding.ASCII.GetString(reader.ReadBytes(FooterMagic.Length)) != FooterMagic) throw Fail("footer missing (bad marker)");
+            if (bytes.Length - at < FooterMagic.Length + 32)
+                throw Fail("file ends before the checksum footer (truncated?)");
+            if (Encoding.ASCII.GetString(reader.ReadBytes(FooterMagic.Length)) != FooterMagic)
+                throw Fail("footer missing (bad marker)");
             var expected = reader.ReadBytes(32);
             if (!SHA256.HashData(bytes.AsSpan(0, (int)at)).AsSpan().SequenceEqual(expected))
                 throw Fail($"checksum mismatch: bytes 0..{at} were modified");
-            if (reader.BaseStream.Position != bytes.Length) throw Fail($"{bytes.Length - reader.BaseStream.Position} unexpected bytes after the footer");
+            if (reader.BaseStream.Position != bytes.Length)
+                throw Fail($"{bytes.Length - reader.BaseStream.Position} unexpected bytes after the footer");
             return store;
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or ArgumentException)
@@ -303,8 +332,8 @@ public sealed class VectorStore
     }
 
     /// <summary>
-    /// Whether a temp file (<c>{store}.tmp-{pid}-{guid}</c>, see <see cref="Save(string?)"/>) was left by a writer that is
-    /// gone: its process no longer runs, or the file is over an hour old (a reused pid). This process' own temp
+    /// Whether a temp file (<c>{store}.tmp-{pid}-{guid}</c>, see <see cref="Save(string?)"/>) was left by a writer that
+    /// is gone: its process no longer runs, or the file is over an hour old (a reused pid). This process' own temp
     /// files belong to a save in progress on another thread.
     /// </summary>
     internal static bool IsAbandoned(string tempFile)
@@ -325,5 +354,6 @@ public sealed class VectorStore
     }
 
     /// <summary>Hex SHA-256 (first 16 bytes) of the UTF-8 text: the cache key of its vector.</summary>
-    public static string HashText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
+    public static string HashText(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
 }

@@ -13,9 +13,15 @@ public static class AtomicFile
 
     /// <summary>Atomically replaces <paramref name="path"/> with UTF-8 text.</summary>
     public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+        Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            w.Write(text);
+        });
 
-    /// <summary>Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream.</summary>
+    /// <summary>
+    /// Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream.
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);

@@ -10,10 +10,13 @@ public static class Caches
         get
         {
             if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_CACHE") is { Length: > 0 } env) return env;
-            if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "courseworkbook");
+            if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg)
+                return Path.Combine(xdg, "courseworkbook");
             if (OperatingSystem.IsWindows())
-                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "courseworkbook");
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "courseworkbook");
+                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData),
+                    "courseworkbook");
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache",
+                "courseworkbook");
         }
     }
 }

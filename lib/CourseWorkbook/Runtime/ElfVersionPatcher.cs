@@ -34,7 +34,8 @@ public static class ElfVersionPatcher
         ulong shoff = BinaryPrimitives.ReadUInt64LittleEndian(elf[0x28..]);
         ushort shentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf[0x3A..]);
         ushort shnum = BinaryPrimitives.ReadUInt16LittleEndian(elf[0x3C..]);
-        if (shentsize < 64) throw new InvalidDataException($"{fileName}: section header size {shentsize} < 64 (offset 0x3A)");
+        if (shentsize < 64)
+            throw new InvalidDataException($"{fileName}: section header size {shentsize} < 64 (offset 0x3A)");
         Require(elf, shoff, (ulong)shentsize * shnum, fileName, "section header table");
 
         var needs = new List<VersionNeed>();
@@ -47,7 +48,8 @@ public static class ElfVersionPatcher
             uint link = BinaryPrimitives.ReadUInt32LittleEndian(sh[0x28..]);
             uint count = BinaryPrimitives.ReadUInt32LittleEndian(sh[0x2C..]); // sh_info: number of Verneed entries
             Require(elf, offset, size, fileName, ".gnu.version_r");
-            if (link >= shnum) throw new InvalidDataException($"{fileName}: .gnu.version_r links to section {link} of {shnum}");
+            if (link >= shnum)
+                throw new InvalidDataException($"{fileName}: .gnu.version_r links to section {link} of {shnum}");
             var strSh = elf[(int)(shoff + (ulong)(link * shentsize))..];
             ulong strOff = BinaryPrimitives.ReadUInt64LittleEndian(strSh[0x18..]);
             ulong strSize = BinaryPrimitives.ReadUInt64LittleEndian(strSh[0x20..]);
@@ -69,7 +71,8 @@ public static class ElfVersionPatcher
                     ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(elf[(int)(va + 4)..]);
                     uint name = BinaryPrimitives.ReadUInt32LittleEndian(elf[(int)(va + 8)..]);
                     uint anext = BinaryPrimitives.ReadUInt32LittleEndian(elf[(int)(va + 12)..]);
-                    needs.Add(new VersionNeed(fileNameNeeded, ReadString(elf, strOff, strSize, name, fileName), flags, (long)va + 4));
+                    string versionName = ReadString(elf, strOff, strSize, name, fileName);
+                    needs.Add(new VersionNeed(fileNameNeeded, versionName, flags, (long)va + 4));
                     if (anext == 0) break;
                     va += anext;
                 }
@@ -80,7 +83,9 @@ public static class ElfVersionPatcher
         return needs;
     }
 
-    /// <summary>Marks every requirement on <paramref name="version"/> weak, in place; returns how many were changed.</summary>
+    /// <summary>
+    /// Marks every requirement on <paramref name="version"/> weak, in place; returns how many were changed.
+    /// </summary>
     public static int MarkVersionWeak(Span<byte> elf, string version, string fileName = "<memory>")
     {
         int changed = 0;
@@ -93,7 +98,9 @@ public static class ElfVersionPatcher
         return changed;
     }
 
-    /// <summary>Lists the version names a library defines (for libstdc++: GLIBCXX_3.4.30, ...), from <c>.gnu.version_d</c>.</summary>
+    /// <summary>
+    /// Lists the version names a library defines (for libstdc++: GLIBCXX_3.4.30, ...), from <c>.gnu.version_d</c>.
+    /// </summary>
     public static IReadOnlyList<string> ReadVersionDefinitions(ReadOnlySpan<byte> elf, string fileName = "<memory>")
     {
         const uint ShtGnuVerdef = 0x6ffffffd;
@@ -133,7 +140,8 @@ public static class ElfVersionPatcher
     static string ReadString(ReadOnlySpan<byte> elf, ulong tableOffset, ulong tableSize, uint index, string fileName)
     {
         if (index >= tableSize)
-            throw new InvalidDataException($"{fileName}: string index {index} outside the string table at offset {tableOffset}");
+            throw new InvalidDataException(
+                $"{fileName}: string index {index} outside the string table at offset {tableOffset}");
         var s = elf[(int)(tableOffset + index)..(int)(tableOffset + tableSize)];
         int end = s.IndexOf((byte)0);
         if (end < 0) throw new InvalidDataException($"{fileName}: unterminated string at offset {tableOffset + index}");

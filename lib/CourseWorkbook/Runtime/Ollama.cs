@@ -13,7 +13,9 @@ public sealed record OllamaSettings
     /// Ollama would not accept leaves the default here and its reason in <see cref="HostProblem"/>.</summary>
     public string Host { get; init; } = FromEnvironment().Host;
 
-    /// <summary>Why OLLAMA_HOST could not be used, or null. The probe reports it and the notebook goes offline.</summary>
+    /// <summary>
+    /// Why OLLAMA_HOST could not be used, or null. The probe reports it and the notebook goes offline.
+    /// </summary>
     public string? HostProblem { get; init; } = FromEnvironment().Problem;
 
     /// <summary>The course's multilingual sentence embedder (384 dimensions).</summary>
@@ -25,7 +27,9 @@ public sealed record OllamaSettings
     /// <summary>The probe's budget (connect, request and answer): Ollama is local, 1 s is plenty.</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Longest wait for a whole request, or for the first bytes of a stream (the first call loads the model).</summary>
+    /// <summary>
+    /// Longest wait for a whole request, or for the first bytes of a stream (the first call loads the model).
+    /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Longest wait for the trial embedding that checks the embedding model works before a notebook relies on
@@ -51,7 +55,9 @@ public sealed record OllamaSettings
     public static string NormalizeHost(string? host) =>
         TryNormalizeHost(host, out var normalized, out var problem) ? normalized : throw new ArgumentException(problem);
 
-    /// <summary><see cref="NormalizeHost"/> without throwing: false, and why, for a value that cannot be used.</summary>
+    /// <summary>
+    /// <see cref="NormalizeHost"/> without throwing: false, and why, for a value that cannot be used.
+    /// </summary>
     public static bool TryNormalizeHost(string? raw, out string host, out string? problem)
     {
         host = DefaultHost;
@@ -131,8 +137,8 @@ public sealed record OllamaSettings
 }
 
 /// <summary>What the probe found: is Ollama there, which models it has, and the sentence to show the student.</summary>
-public sealed record OllamaStatus(string Host, bool Reachable, IReadOnlyList<string> Models, string EmbeddingModel, string ChatModel,
-    bool HasEmbeddingModel, bool HasChatModel, string Message)
+public sealed record OllamaStatus(string Host, bool Reachable, IReadOnlyList<string> Models, string EmbeddingModel,
+    string ChatModel, bool HasEmbeddingModel, bool HasChatModel, string Message)
 {
     /// <summary>True when embeddings can come from Ollama.</summary>
     public bool CanEmbed => Reachable && HasEmbeddingModel;
@@ -144,7 +150,9 @@ public sealed record OllamaStatus(string Host, bool Reachable, IReadOnlyList<str
     public override string ToString() => Message;
 }
 
-/// <summary>Ollama failed (unreachable, timed out, cut mid-stream, answered an error): the message says which and where.</summary>
+/// <summary>
+/// Ollama failed (unreachable, timed out, cut mid-stream, answered an error): the message says which and where.
+/// </summary>
 public sealed class OllamaUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
@@ -159,7 +167,8 @@ public static class Ollama
     /// GET /api/tags within the probe timeout: reachable or not, which models are pulled, and a message saying
     /// which path (Ollama or offline) the notebook will take.
     /// </summary>
-    public static async Task<OllamaStatus> ProbeAsync(OllamaSettings? settings = null, CancellationToken cancellationToken = default)
+    public static async Task<OllamaStatus> ProbeAsync(OllamaSettings? settings = null,
+        CancellationToken cancellationToken = default)
     {
         settings ??= new();
         if (settings.HostProblem is { } hostProblem)
@@ -167,7 +176,10 @@ public static class Ollama
                 $"Ollama not used: {hostProblem}. Using the offline path.");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(settings.ProbeTimeout);
-        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.ProbeTimeout }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.ProbeTimeout })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         string? problem;
         var models = new List<string>();
         try
@@ -187,7 +199,8 @@ public static class Ollama
         {
             problem = $"no answer within {settings.ProbeTimeout.TotalSeconds:0.#} s";
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e)
+            when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             problem = Describe(e);
         }
@@ -197,25 +210,34 @@ public static class Ollama
         if (problem is not null)
             message = $"Ollama not reachable at {settings.Host} ({problem}): using the offline path.";
         else if (hasEmbed && hasChat)
-            message = $"Ollama reachable at {settings.Host}: embeddings from {settings.EmbeddingModel}, answers from {settings.ChatModel}.";
+            message = $"Ollama reachable at {settings.Host}: "
+                + $"embeddings from {settings.EmbeddingModel}, answers from {settings.ChatModel}.";
         else
         {
-            var missing = new[] { hasEmbed ? null : settings.EmbeddingModel, hasChat ? null : settings.ChatModel }.OfType<string>().ToList();
-            message = $"Ollama reachable at {settings.Host}, but {string.Join(" and ", missing)} not pulled (ollama pull {string.Join(" ; ollama pull ", missing)}): "
-                + $"using the offline path for {(hasEmbed ? "" : "embeddings")}{(!hasEmbed && !hasChat ? " and " : "")}{(hasChat ? "" : "answers")}.";
+            var missing = new[] { hasEmbed ? null : settings.EmbeddingModel, hasChat ? null : settings.ChatModel }
+                .OfType<string>().ToList();
+            message = $"Ollama reachable at {settings.Host}, but {string.Join(" and ", missing)} not pulled "
+                + $"(ollama pull {string.Join(" ; ollama pull ", missing)}): "
+                + $"using the offline path for {(hasEmbed ? "" : "embeddings")}"
+                + $"{(!hasEmbed && !hasChat ? " and " : "")}{(hasChat ? "" : "answers")}.";
         }
-        return new OllamaStatus(settings.Host, problem is null, models, settings.EmbeddingModel, settings.ChatModel, hasEmbed, hasChat, message);
+        return new OllamaStatus(settings.Host, problem is null, models, settings.EmbeddingModel, settings.ChatModel,
+            hasEmbed, hasChat, message);
     }
 
     /// <summary>Ollama embeddings (POST /api/embed) with the settings' model and timeouts.</summary>
-    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(OllamaSettings? settings = null)
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(
+        OllamaSettings? settings = null)
     {
         settings ??= new();
         var http = CreateHttpClient(settings);
         return new GuardedEmbeddingGenerator(new OllamaApiClient(http, settings.EmbeddingModel), http, settings);
     }
 
-    /// <summary>Ollama chat (POST /api/chat, streamed NDJSON or not) with the settings' model and timeouts; failures raise <see cref="OllamaUnavailableException"/>.</summary>
+    /// <summary>
+    /// Ollama chat (POST /api/chat, streamed NDJSON or not) with the settings' model and timeouts; failures raise
+    /// <see cref="OllamaUnavailableException"/>.
+    /// </summary>
     public static IChatClient CreateChatClient(OllamaSettings? settings = null)
     {
         settings ??= new();
@@ -243,18 +265,23 @@ public static class Ollama
     };
 
     private static HttpClient CreateHttpClient(OllamaSettings settings) =>
-        new(new IdleTimeoutHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }, settings.StreamIdleTimeout))
+        new(new IdleTimeoutHandler(
+            new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }, settings.StreamIdleTimeout))
         {
             BaseAddress = new Uri(settings.Host + "/"),
             Timeout = settings.RequestTimeout,
         };
 
-    /// <summary>Turns every failure of the inner client into an <see cref="OllamaUnavailableException"/> naming host and model.</summary>
-    private sealed class GuardedChatClient(IChatClient inner, HttpClient http, OllamaSettings settings) : DelegatingChatClient(inner)
+    /// <summary>
+    /// Turns every failure of the inner client into an <see cref="OllamaUnavailableException"/> naming host and model.
+    /// </summary>
+    private sealed class GuardedChatClient(IChatClient inner, HttpClient http, OllamaSettings settings)
+        : DelegatingChatClient(inner)
     {
         private string Where => $"Ollama at {settings.Host} ({settings.ChatModel})";
 
-        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages,
+            ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             try { return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -263,10 +290,12 @@ public static class Ollama
             }
         }
 
-        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null,
             [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken)
+                .GetAsyncEnumerator(cancellationToken);
             var count = 0;
             var finished = false;
             try
@@ -286,16 +315,19 @@ public static class Ollama
                             : $"{Where} stopped mid-answer after {count} pieces: {Describe(e)}", e);
                     }
                     count++;
-                    finished |= update.FinishReason is not null || update.RawRepresentation is OllamaSharp.Models.Chat.ChatResponseStream { Done: true };
+                    finished |= update.FinishReason is not null
+                        || update.RawRepresentation is OllamaSharp.Models.Chat.ChatResponseStream { Done: true };
                     yield return update;
                 }
             }
             finally
             {
-                try { await updates.DisposeAsync().ConfigureAwait(false); } catch (Exception) { /* the stream is already broken */ }
+                try { await updates.DisposeAsync().ConfigureAwait(false); }
+                catch (Exception) { /* the stream is already broken */ }
             }
             if (!finished && !cancellationToken.IsCancellationRequested)
-                throw new OllamaUnavailableException($"{Where} closed the stream after {count} pieces without finishing the answer");
+                throw new OllamaUnavailableException(
+                    $"{Where} closed the stream after {count} pieces without finishing the answer");
         }
 
         protected override void Dispose(bool disposing)
@@ -305,16 +337,22 @@ public static class Ollama
         }
     }
 
-    /// <summary>Turns every failure of the inner generator into an <see cref="OllamaUnavailableException"/> naming host and model.</summary>
-    private sealed class GuardedEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, HttpClient http, OllamaSettings settings)
+    /// <summary>
+    /// Turns every failure of the inner generator into an <see cref="OllamaUnavailableException"/> naming host and
+    /// model.
+    /// </summary>
+    private sealed class GuardedEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, HttpClient http,
+        OllamaSettings settings)
         : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
     {
-        public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+            EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
             try { return await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OllamaUnavailableException($"Ollama at {settings.Host} ({settings.EmbeddingModel}) failed to embed: {Describe(e)}", e);
+                throw new OllamaUnavailableException(
+                    $"Ollama at {settings.Host} ({settings.EmbeddingModel}) failed to embed: {Describe(e)}", e);
             }
         }
 
@@ -333,11 +371,13 @@ public static class Ollama
 /// </summary>
 internal sealed class IdleTimeoutHandler(HttpMessageHandler inner, TimeSpan idle) : DelegatingHandler(inner)
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request,
+        CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var original = response.Content;
-        var guarded = new StreamContent(new IdleTimeoutStream(await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), idle, original));
+        var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var guarded = new StreamContent(new IdleTimeoutStream(stream, idle, original));
         foreach (var header in original.Headers) guarded.Headers.TryAddWithoutValidation(header.Key, header.Value);
         response.Content = guarded;
         return response;
@@ -349,18 +389,25 @@ internal sealed class IdleTimeoutHandler(HttpMessageHandler inner, TimeSpan idle
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count,
+            CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer,
+            CancellationToken cancellationToken = default)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(idle);

@@ -25,7 +25,9 @@ public static class TorchRuntime
     /// <summary>What was loaded from where; null until <see cref="EnsureLoaded"/> ran.</summary>
     public static NativeLoadReport? Report => report;
 
-    /// <summary>Finds, (if needed) patches and loads libtorch and LibTorchSharp, then initialises the CPU backend.</summary>
+    /// <summary>
+    /// Finds, (if needed) patches and loads libtorch and LibTorchSharp, then initialises the CPU backend.
+    /// </summary>
     public static NativeLoadReport EnsureLoaded()
     {
         lock (Gate)
@@ -49,7 +51,8 @@ public static class TorchRuntime
                 libTorchCpu = TryLoad(Path.Combine(torchDir, LibName("torch_cpu")), notes);
                 libTorch = TryLoad(Path.Combine(torchDir, LibName("torch")), notes);
             }
-            else notes.Add($"libtorch not found next to TorchSharp or in the NuGet cache (rid {nativeRid}); relying on TorchSharp's own loader");
+            else notes.Add($"libtorch not found next to TorchSharp or in the NuGet cache (rid {nativeRid}); "
+                + "relying on TorchSharp's own loader");
 
             if (sharpPath is not null)
             {
@@ -107,7 +110,9 @@ public static class TorchRuntime
         return IntPtr.Zero;
     }
 
-    /// <summary>Makes (once, atomically) and returns a copy of libLibTorchSharp.so with GLIBCXX_3.4.32 marked weak.</summary>
+    /// <summary>
+    /// Makes (once, atomically) and returns a copy of libLibTorchSharp.so with GLIBCXX_3.4.32 marked weak.
+    /// </summary>
     internal static string PatchedCopy(string original, List<string> notes)
     {
         var bytes = File.ReadAllBytes(original);
@@ -115,7 +120,8 @@ public static class TorchRuntime
         var unsafeMissing = missing.Where(v => v != HarmlessGlibcxxVersion).ToList();
         if (unsafeMissing.Count > 0)
             throw new DllNotFoundException(
-                $"{original} needs {string.Join(", ", unsafeMissing)} from libstdc++, which this system's libstdc++ lacks. " +
+                $"{original} needs {string.Join(", ", unsafeMissing)} from libstdc++, " +
+                "which this system's libstdc++ lacks. " +
                 "Install a newer libstdc++ (e.g. from a newer distribution or conda-forge) and try again.");
 
         string hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
@@ -155,7 +161,8 @@ public static class TorchRuntime
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        foreach (var p in new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6" })
+        foreach (var p in new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+            "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6" })
             if (File.Exists(p)) return p;
         return null;
     }
@@ -170,7 +177,9 @@ public static class TorchRuntime
     static string LibName(string name) =>
         OperatingSystem.IsWindows() ? $"{name}.dll" : OperatingSystem.IsMacOS() ? $"lib{name}.dylib" : $"lib{name}.so";
 
-    /// <summary>NuGet package roots to search: the one TorchSharp.dll was loaded from, NUGET_PACKAGES, ~/.nuget/packages.</summary>
+    /// <summary>
+    /// NuGet package roots to search: the one TorchSharp.dll was loaded from, NUGET_PACKAGES, ~/.nuget/packages.
+    /// </summary>
     internal static IEnumerable<string> PackageRoots(Assembly torchAssembly)
     {
         var dir = Path.GetDirectoryName(torchAssembly.Location);
@@ -178,7 +187,8 @@ public static class TorchRuntime
         if (dir is not null && dir.Replace('\\', '/').Contains("/torchsharp/", StringComparison.OrdinalIgnoreCase))
             yield return Path.GetFullPath(Path.Combine(dir, "..", "..", "..", ".."));
         if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env) yield return env;
-        yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget",
+            "packages");
     }
 
     static string? FindLibTorchDirectory(Assembly torchAssembly, string nativeRid)
@@ -194,7 +204,8 @@ public static class TorchRuntime
             var best = Directory.GetDirectories(package)
                 .Select(v => Path.Combine(v, "runtimes", nativeRid, "native"))
                 .Where(d => File.Exists(Path.Combine(d, file)))
-                .OrderByDescending(d => ParseVersion(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(d))))))
+                .OrderByDescending(d => ParseVersion(
+                    Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(d))))))
                 .FirstOrDefault();
             if (best is not null) return best;
         }

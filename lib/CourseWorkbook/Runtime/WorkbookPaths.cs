@@ -4,12 +4,14 @@ namespace CourseWorkbook.Runtime;
 /// notebook's folder, the library's bin folder, a test's bin folder, or the current directory.</summary>
 public static class WorkbookPaths
 {
-    /// <summary>The first folder <c>&lt;ancestor&gt;/<paramref name="relative"/></c> that <paramref name="accept"/> takes,
-    /// walking up from each start in turn (nearest ancestor first); null when there is none.</summary>
+    /// <summary>The first folder <c>&lt;ancestor&gt;/<paramref name="relative"/></c> that <paramref name="accept"/>
+    /// takes, walking up from each start in turn (nearest ancestor first); null when there is none.</summary>
     public static string? FindAbove(IEnumerable<string?> starts, string relative, Func<string, bool> accept)
     {
         foreach (var start in starts)
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start);
+                dir is not null;
+                dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, relative);
                 if (accept(candidate)) return candidate;

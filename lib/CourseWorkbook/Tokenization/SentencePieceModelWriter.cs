@@ -13,11 +13,13 @@ public enum PieceType { Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, U
 public static class SentencePieceModelWriter
 {
     /// <summary>Serialises a BPE SentencePiece model.</summary>
-    public static byte[] Write(IReadOnlyList<string> pieces, IReadOnlyList<float> scores, IReadOnlyList<PieceType> types,
-        int unkId, int bosId, int eosId, bool byteFallback = true, bool addDummyPrefix = true, bool removeExtraWhitespaces = false)
+    public static byte[] Write(IReadOnlyList<string> pieces, IReadOnlyList<float> scores,
+        IReadOnlyList<PieceType> types, int unkId, int bosId, int eosId, bool byteFallback = true,
+        bool addDummyPrefix = true, bool removeExtraWhitespaces = false)
     {
         if (pieces.Count != scores.Count || pieces.Count != types.Count)
-            throw new ArgumentException($"pieces ({pieces.Count}), scores ({scores.Count}) and types ({types.Count}) differ in length");
+            throw new ArgumentException(
+                $"pieces ({pieces.Count}), scores ({scores.Count}) and types ({types.Count}) differ in length");
         var model = new ProtoWriter();
         for (int i = 0; i < pieces.Count; i++)
         {
@@ -47,14 +49,28 @@ public static class SentencePieceModelWriter
         return model.ToArray();
     }
 
-    /// <summary>Protocol-buffer wire format: a tag (field &lt;&lt; 3 | wire type), then a varint, fixed32 or length-delimited value.</summary>
+    /// <summary>
+    /// Protocol-buffer wire format: a tag (field &lt;&lt; 3 | wire
+    /// type), then a varint, fixed32 or length-delimited value.
+    /// </summary>
     sealed class ProtoWriter
     {
         readonly MemoryStream s = new();
         void Raw(ulong v) { while (v >= 0x80) { s.WriteByte((byte)(v | 0x80)); v >>= 7; } s.WriteByte((byte)v); }
         public void Varint(int field, ulong v) { Raw((ulong)field << 3); Raw(v); }
-        public void Float(int field, float v) { Raw((ulong)field << 3 | 5); Span<byte> b = stackalloc byte[4]; BitConverter.TryWriteBytes(b, v); s.Write(b); }
-        public void Bytes(int field, ReadOnlySpan<byte> b) { Raw((ulong)field << 3 | 2); Raw((ulong)b.Length); s.Write(b); }
+        public void Float(int field, float v)
+        {
+            Raw((ulong)field << 3 | 5);
+            Span<byte> b = stackalloc byte[4];
+            BitConverter.TryWriteBytes(b, v);
+            s.Write(b);
+        }
+        public void Bytes(int field, ReadOnlySpan<byte> b)
+        {
+            Raw((ulong)field << 3 | 2);
+            Raw((ulong)b.Length);
+            s.Write(b);
+        }
         public void String(int field, string v) => Bytes(field, Encoding.UTF8.GetBytes(v));
         public void Message(int field, ProtoWriter m) => Bytes(field, m.s.ToArray());
         public byte[] ToArray() => s.ToArray();

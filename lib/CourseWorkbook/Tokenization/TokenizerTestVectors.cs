@@ -3,11 +3,14 @@ using Microsoft.ML.Tokenizers;
 
 namespace CourseWorkbook.Tokenization;
 
-/// <summary>One llama.cpp tokenizer test case: an input string and the ids it must encode to (no BOS/CLS added).</summary>
+/// <summary>
+/// One llama.cpp tokenizer test case: an input string and the ids it must encode to (no BOS/CLS added).
+/// </summary>
 public sealed record TokenizerTestVector(int Index, string Text, int[] ExpectedIds);
 
 /// <summary>The outcome of running a tokenizer over test vectors.</summary>
-public sealed record TokenizerTestReport(string Name, int Passed, int Total, IReadOnlyList<TokenizerTestFailure> Failures)
+public sealed record TokenizerTestReport(string Name, int Passed, int Total,
+    IReadOnlyList<TokenizerTestFailure> Failures)
 {
     /// <summary>"name: passed/total".</summary>
     public override string ToString() => $"{Name}: {Passed}/{Total}";
@@ -22,7 +25,9 @@ public static class TokenizerTestVectors
 {
     const string Separator = "\n__ggml_vocab_test__\n";
 
-    /// <summary>Reads the pair <paramref name="inpPath"/> / <paramref name="outPath"/> (out defaults to inp with .out).</summary>
+    /// <summary>
+    /// Reads the pair <paramref name="inpPath"/> / <paramref name="outPath"/> (out defaults to inp with .out).
+    /// </summary>
     public static IReadOnlyList<TokenizerTestVector> Load(string inpPath, string? outPath = null)
     {
         outPath ??= Path.ChangeExtension(inpPath, ".out");
@@ -37,7 +42,8 @@ public static class TokenizerTestVectors
         }
         var lines = File.ReadAllLines(outPath);
         if (lines.Length != texts.Count)
-            throw new InvalidDataException($"{outPath}: {lines.Length} id lines for {texts.Count} test strings in {inpPath}");
+            throw new InvalidDataException(
+                $"{outPath}: {lines.Length} id lines for {texts.Count} test strings in {inpPath}");
         return texts.Select((t, i) => new TokenizerTestVector(i, t,
             lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray())).ToList();
     }
@@ -51,7 +57,8 @@ public static class TokenizerTestVectors
             int[] actual;
             try { actual = tokenizer.EncodePlain(v.Text).ToArray(); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException) { actual = []; }
-            if (!actual.SequenceEqual(v.ExpectedIds)) failures.Add(new TokenizerTestFailure(v.Index, v.Text, v.ExpectedIds, actual));
+            if (!actual.SequenceEqual(v.ExpectedIds))
+                failures.Add(new TokenizerTestFailure(v.Index, v.Text, v.ExpectedIds, actual));
         }
         return new TokenizerTestReport(name, vectors.Count - failures.Count, vectors.Count, failures);
     }

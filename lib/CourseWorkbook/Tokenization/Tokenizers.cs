@@ -17,13 +17,18 @@ public static class Tokenizers
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     /// <summary>Qwen2's pre-tokenizer split (single digits, case-insensitive contractions).</summary>
-    public const string Qwen2Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    public const string Qwen2Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
+        + @"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    /// <summary>GPT-4o's tiktoken encoding. Its vocabulary ships in the package Microsoft.ML.Tokenizers.Data.O200kBase,
-    /// which the caller (notebook or app) references; the library itself does not, so other notebooks need not.</summary>
+    /// <summary>
+    /// GPT-4o's tiktoken encoding. Its vocabulary ships in the package Microsoft.ML.Tokenizers.Data.O200kBase,
+    /// which the caller (notebook or app) references; the library itself does not, so other notebooks need not.
+    /// </summary>
     public static TiktokenTokenizer O200k() => Tiktoken("o200k_base", "Microsoft.ML.Tokenizers.Data.O200kBase");
 
-    /// <summary>GPT-4's tiktoken encoding (vocabulary in the package Microsoft.ML.Tokenizers.Data.Cl100kBase).</summary>
+    /// <summary>
+    /// GPT-4's tiktoken encoding (vocabulary in the package Microsoft.ML.Tokenizers.Data.Cl100kBase).
+    /// </summary>
     public static TiktokenTokenizer Cl100k() => Tiktoken("cl100k_base", "Microsoft.ML.Tokenizers.Data.Cl100kBase");
 
     static TiktokenTokenizer Tiktoken(string encoding, string dataPackage)
@@ -31,16 +36,22 @@ public static class Tokenizers
         try { return TiktokenTokenizer.CreateForEncoding(encoding); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidOperationException($"the {encoding} vocabulary was not found: add #r \"nuget: {dataPackage}, 2.0.1\" to the notebook's first cell", e);
+            throw new InvalidOperationException($"the {encoding} vocabulary was not found: "
+                + $"add #r \"nuget: {dataPackage}, 2.0.1\" to the notebook's first cell", e);
         }
     }
 
-    /// <summary>BERT's basic tokenizer split: one token per punctuation character (Unicode P* and every ASCII symbol,
-    /// as in Hugging Face's <c>_is_punctuation</c>), everything else up to whitespace or punctuation is one word.</summary>
-    public const string BertBasicPattern = @"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]|[^\s\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+";
+    /// <summary>
+    /// BERT's basic tokenizer split: one token per punctuation character (Unicode P* and every ASCII symbol,
+    /// as in Hugging Face's <c>_is_punctuation</c>), everything else up to whitespace or punctuation is one word.
+    /// </summary>
+    public const string BertBasicPattern = @"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]"
+        + @"|[^\s\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+";
 
-    /// <summary>Uncased BERT options (bert-base-uncased, MiniLM): lower-case, strip accents, split CJK characters, and
-    /// split words like Hugging Face does (the library's default split drops symbols such as '=', '`' and emoji).</summary>
+    /// <summary>
+    /// Uncased BERT options (bert-base-uncased, MiniLM): lower-case, strip accents, split CJK characters, and
+    /// split words like Hugging Face does (the library's default split drops symbols such as '=', '`' and emoji).
+    /// </summary>
     public static BertOptions UncasedBertOptions(bool lowerCase = true)
     {
         var options = new BertOptions
@@ -48,9 +59,12 @@ public static class Tokenizers
             LowerCaseBeforeTokenization = lowerCase, ApplyBasicTokenization = true, RemoveNonSpacingMarks = lowerCase,
             IndividuallyTokenizeCjk = true, SplitOnSpecialTokens = true,
         };
-        var specials = new[] { options.UnknownToken, options.SeparatorToken, options.PaddingToken, options.ClassificationToken, options.MaskingToken };
-        // The pre-tokenizer sees normalised (lower-cased) text, so it must know the special tokens in that form; ids are not used.
-        var normalised = specials.Select((t, i) => (Key: lowerCase ? t.ToLowerInvariant() : t, i)).ToDictionary(p => p.Key, p => p.i);
+        var specials = new[] { options.UnknownToken, options.SeparatorToken, options.PaddingToken,
+            options.ClassificationToken, options.MaskingToken };
+        // The pre-tokenizer sees normalised (lower-cased) text, so it must know the special tokens in that form; ids
+        // are not used.
+        var normalised = specials.Select((t, i) => (Key: lowerCase ? t.ToLowerInvariant() : t, i))
+            .ToDictionary(p => p.Key, p => p.i);
         options.PreTokenizer = new RegexPreTokenizer(new Regex(BertBasicPattern, RegexOptions.Compiled), normalised);
         return options;
     }
@@ -67,10 +81,13 @@ public static class Tokenizers
         using var doc = JsonDocument.Parse(File.ReadAllBytes(tokenizerJsonPath));
         var model = doc.RootElement.GetProperty("model");
         if (model.GetProperty("type").GetString() != "WordPiece")
-            throw new InvalidDataException($"{tokenizerJsonPath}: model.type is {model.GetProperty("type")}, not WordPiece");
-        var vocab = model.GetProperty("vocab").EnumerateObject().Select(p => (p.Name, Id: p.Value.GetInt32())).OrderBy(p => p.Id).ToList();
+            throw new InvalidDataException(
+                $"{tokenizerJsonPath}: model.type is {model.GetProperty("type")}, not WordPiece");
+        var vocab = model.GetProperty("vocab").EnumerateObject().Select(p => (p.Name, Id: p.Value.GetInt32()))
+            .OrderBy(p => p.Id).ToList();
         bool lower = true;
-        if (doc.RootElement.TryGetProperty("normalizer", out var norm) && norm.ValueKind == JsonValueKind.Object && norm.TryGetProperty("lowercase", out var lc))
+        if (doc.RootElement.TryGetProperty("normalizer", out var norm) && norm.ValueKind == JsonValueKind.Object
+            && norm.TryGetProperty("lowercase", out var lc))
             lower = lc.GetBoolean();
         return BertTokenizer.Create(VocabStream(vocab.Select(v => v.Name)), UncasedBertOptions(lower));
     }
@@ -87,16 +104,21 @@ public static class Tokenizers
     {
         var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabJsonPath))
                     ?? throw new InvalidDataException($"{vocabJsonPath}: empty vocabulary");
-        var merges = File.ReadLines(mergesTxtPath).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal));
+        var merges = File.ReadLines(mergesTxtPath)
+            .Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal));
         return ByteLevelBpe(vocab, merges, pattern);
     }
 
-    /// <summary>A byte-level BPE tokenizer (GPT-2, Qwen2) from a vocabulary, ranked merges ("a b") and a pre-tokenizer regex.</summary>
-    public static BpeTokenizer ByteLevelBpe(IReadOnlyDictionary<string, int> vocab, IEnumerable<string> merges, string pattern,
-        IReadOnlyDictionary<string, int>? specialTokens = null)
+    /// <summary>
+    /// A byte-level BPE tokenizer (GPT-2, Qwen2) from a vocabulary, ranked merges ("a b") and a pre-tokenizer regex.
+    /// </summary>
+    public static BpeTokenizer ByteLevelBpe(IReadOnlyDictionary<string, int> vocab, IEnumerable<string> merges,
+        string pattern, IReadOnlyDictionary<string, int>? specialTokens = null)
     {
-        specialTokens ??= vocab.Where(kv => kv.Key.StartsWith("<|", StringComparison.Ordinal) && kv.Key.EndsWith("|>", StringComparison.Ordinal))
-                               .ToDictionary(kv => kv.Key, kv => kv.Value);
+        specialTokens ??= vocab
+            .Where(kv => kv.Key.StartsWith("<|", StringComparison.Ordinal)
+                && kv.Key.EndsWith("|>", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
         return BpeTokenizer.Create(new BpeOptions(vocab)
         {
             Merges = merges,
@@ -117,7 +139,8 @@ public static class Tokenizers
             "llama" => SentencePieceFromGguf(gguf, tokens),
             "gpt2" => Gpt2FromGguf(gguf, tokens),
             "bert" => BertFromGguf(gguf, tokens),
-            _ => throw new NotSupportedException($"{gguf.Path}: tokenizer.ggml.model '{model}' is not supported (llama, gpt2, bert are)"),
+            _ => throw new NotSupportedException(
+                $"{gguf.Path}: tokenizer.ggml.model '{model}' is not supported (llama, gpt2, bert are)"),
         };
     }
 

@@ -51,7 +51,9 @@ public sealed record TrainingCurve(string Name, IReadOnlyList<int> Steps, IReadO
 /// </summary>
 public static class TrainingLoop
 {
-    /// <summary>Runs <paramref name="steps"/> optimisation steps of <paramref name="loss"/> (given the step index).</summary>
+    /// <summary>
+    /// Runs <paramref name="steps"/> optimisation steps of <paramref name="loss"/> (given the step index).
+    /// </summary>
     public static TrainingCurve Run(string name, int steps, torch.optim.Optimizer optimizer, Func<int, Tensor> loss,
         TensorBoardLog? log = null, int logEvery = 10)
     {

@@ -20,8 +20,8 @@ public sealed record HubFileMetadata(string? CommitHash, string? ETag, long? Siz
 /// layout (blobs/ + snapshots/{commit}/ + refs/{revision}): resumable with HTTP Range, checked against the expected
 /// size and sha256 (the caller's, else the hub's X-Linked-Size / X-Linked-Etag), written to a temporary
 /// ".incomplete" blob and renamed only once verified, so the target never holds a partial file. Honours HF_TOKEN and
-/// HF_ENDPOINT. Every wait has a limit: connecting (<see cref="ConnectTimeout"/>), and each wait for response headers or
-/// for the next bytes of a body (<see cref="ReadTimeout"/>): a server that accepts and never answers, or a download
+/// HF_ENDPOINT. Every wait has a limit: connecting (<see cref="ConnectTimeout"/>), and each wait for response headers
+/// or for the next bytes of a body (<see cref="ReadTimeout"/>): a server that accepts and never answers, or a download
 /// that stalls, fails with a <see cref="TimeoutException"/> naming the URL (a stalled download is retried from where it
 /// stopped, up to <see cref="MaxAttempts"/>).
 /// </summary>
@@ -30,18 +30,25 @@ public sealed class HubClient : IDisposable
     readonly HttpClient http;
 
     /// <summary>A client for <paramref name="endpoint"/> (default $HF_ENDPOINT or https://huggingface.co).</summary>
-    public HubClient(string? endpoint = null, string? token = null, TimeSpan? connectTimeout = null, int maxAttempts = 4,
-        HttpMessageHandler? handler = null, TimeSpan? readTimeout = null)
+    public HubClient(string? endpoint = null, string? token = null, TimeSpan? connectTimeout = null,
+        int maxAttempts = 4, HttpMessageHandler? handler = null, TimeSpan? readTimeout = null)
     {
-        Endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/');
+        Endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co")
+            .TrimEnd('/');
         ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10);
         ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30);
         MaxAttempts = Math.Max(1, maxAttempts);
-        handler ??= new SocketsHttpHandler { ConnectTimeout = ConnectTimeout, AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None };
+        handler ??= new SocketsHttpHandler
+        {
+            ConnectTimeout = ConnectTimeout,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("CourseWorkbook/1.0");
         token ??= Environment.GetEnvironmentVariable("HF_TOKEN");
-        if (!string.IsNullOrEmpty(token)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (!string.IsNullOrEmpty(token))
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>The hub's base URL.</summary>
@@ -55,17 +62,23 @@ public sealed class HubClient : IDisposable
 
     /// <summary>The resolve URL of a file.</summary>
     public string FileUrl(string modelId, string fileName, string revision = "main") =>
-        $"{Endpoint}/{modelId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', fileName.Split('/').Select(Uri.EscapeDataString))}";
+        $"{Endpoint}/{modelId}/resolve/{Uri.EscapeDataString(revision)}/"
+        + $"{string.Join('/', fileName.Split('/').Select(Uri.EscapeDataString))}";
 
-    /// <summary>HEAD on the resolve URL: commit, ETag, size and sha256 (for LFS files) as the hub reports them.</summary>
-    public async Task<HubFileMetadata> GetMetadataAsync(string modelId, string fileName, string revision = "main", CancellationToken cancellationToken = default)
+    /// <summary>
+    /// HEAD on the resolve URL: commit, ETag, size and sha256 (for LFS files) as the hub reports them.
+    /// </summary>
+    public async Task<HubFileMetadata> GetMetadataAsync(string modelId, string fileName, string revision = "main",
+        CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, FileUrl(modelId, fileName, revision));
         request.Headers.AcceptEncoding.ParseAdd("identity");
         using var response = await Bounded(request.RequestUri!, "answer", ct =>
             http.SendAsync(request, ct), cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode >= 400)
-            throw new HttpRequestException($"{request.RequestUri}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+            throw new HttpRequestException(
+                $"{request.RequestUri}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null,
+                response.StatusCode);
         string? Header(string name) => response.Headers.TryGetValues(name, out var v) ? v.FirstOrDefault() : null;
         string? etag = (Header("X-Linked-Etag") ?? response.Headers.ETag?.Tag)?.Trim('"');
         if (etag is not null && etag.StartsWith("W/", StringComparison.Ordinal)) etag = etag[2..].Trim('"');
@@ -74,16 +87,21 @@ public sealed class HubClient : IDisposable
         return new HubFileMetadata(Header("X-Repo-Commit"), etag, size, sha);
     }
 
-    /// <summary>Downloads a file into the hub cache under <paramref name="cacheRoot"/> and returns its snapshot path.</summary>
-    public async Task<string> DownloadToCacheAsync(string cacheRoot, string modelId, string fileName, string revision = "main",
-        long? expectedSize = null, string? expectedSha256 = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Downloads a file into the hub cache under <paramref name="cacheRoot"/> and returns its snapshot path.
+    /// </summary>
+    public async Task<string> DownloadToCacheAsync(string cacheRoot, string modelId, string fileName,
+        string revision = "main", long? expectedSize = null, string? expectedSha256 = null,
+        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ModelStore.ValidateNames(modelId, fileName);
         var meta = await GetMetadataAsync(modelId, fileName, revision, cancellationToken).ConfigureAwait(false);
         long? size = expectedSize ?? meta.Size;
         string? sha = expectedSha256?.ToLowerInvariant() ?? meta.Sha256;
-        string commit = meta.CommitHash ?? (Regex.IsMatch(revision, "^[0-9a-f]{40}$") ? revision : revision.Replace('/', '_'));
-        string blobName = sha ?? meta.ETag ?? Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(FileUrl(modelId, fileName, commit)))).ToLowerInvariant();
+        string commit = meta.CommitHash
+            ?? (Regex.IsMatch(revision, "^[0-9a-f]{40}$") ? revision : revision.Replace('/', '_'));
+        string blobName = sha ?? meta.ETag ?? Convert.ToHexString(
+            SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(FileUrl(modelId, fileName, commit)))).ToLowerInvariant();
 
         var repo = Path.Combine(cacheRoot, ModelStore.CacheFolderName(modelId));
         var blobs = Path.Combine(repo, "blobs");
@@ -93,7 +111,8 @@ public sealed class HubClient : IDisposable
 
         if (!File.Exists(blob))
         {
-            await DownloadWithResumeAsync(FileUrl(modelId, fileName, meta.CommitHash ?? revision), partial, size, fileName, progress, cancellationToken).ConfigureAwait(false);
+            await DownloadWithResumeAsync(FileUrl(modelId, fileName, meta.CommitHash ?? revision), partial, size,
+                fileName, progress, cancellationToken).ConfigureAwait(false);
             Verify(partial, size, sha, fileName);
             File.Move(partial, blob, overwrite: true);
         }
@@ -109,7 +128,8 @@ public sealed class HubClient : IDisposable
         return target;
     }
 
-    async Task DownloadWithResumeAsync(string url, string partial, long? size, string fileName, IProgress<DownloadProgress>? progress, CancellationToken ct)
+    async Task DownloadWithResumeAsync(string url, string partial, long? size, string fileName,
+        IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
         Exception? last = null;
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
@@ -121,18 +141,23 @@ public sealed class HubClient : IDisposable
             {
                 await FetchAsync(url, partial, have, size, fileName, progress, ct).ConfigureAwait(false);
                 if (size is null || new FileInfo(partial).Length == size) return;
-                last = new IOException($"{fileName}: connection closed at byte {new FileInfo(partial).Length} of {size}");
+                last = new IOException(
+                    $"{fileName}: connection closed at byte {new FileInfo(partial).Length} of {size}");
             }
-            catch (Exception e) when (e is IOException or HttpRequestException or TimeoutException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or HttpRequestException or TimeoutException
+                && !ct.IsCancellationRequested)
             {
                 last = e;
             }
-            if (attempt < MaxAttempts) await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
+            if (attempt < MaxAttempts)
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
         }
-        throw new IOException($"{fileName}: download did not complete after {MaxAttempts} attempts; the partial file {partial} is kept for resuming", last);
+        throw new IOException($"{fileName}: download did not complete after {MaxAttempts} attempts; "
+            + $"the partial file {partial} is kept for resuming", last);
     }
 
-    async Task FetchAsync(string url, string partial, long offset, long? size, string fileName, IProgress<DownloadProgress>? progress, CancellationToken ct)
+    async Task FetchAsync(string url, string partial, long offset, long? size, string fileName,
+        IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
         var uri = new Uri(url);
         for (int redirects = 0; ; redirects++)
@@ -150,11 +175,13 @@ public sealed class HubClient : IDisposable
             }
             if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && size == offset) return;
             if ((int)response.StatusCode >= 400)
-                throw new HttpRequestException($"{uri}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+                throw new HttpRequestException($"{uri}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", null,
+                    response.StatusCode);
             bool resumed = response.StatusCode == HttpStatusCode.PartialContent;
             if (!resumed) offset = 0; // the server ignored the Range header: start over
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            await using var file = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using var file = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create,
+                FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             var buffer = new byte[1 << 16];
             long done = offset;
             progress?.Report(new DownloadProgress(fileName, done, size));
@@ -163,7 +190,8 @@ public sealed class HubClient : IDisposable
             {
                 await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 done += n;
-                if (size is { } s && done > s) throw new InvalidDataException($"{fileName}: the server sent more than the expected {s} bytes");
+                if (size is { } s && done > s)
+                    throw new InvalidDataException($"{fileName}: the server sent more than the expected {s} bytes");
                 progress?.Report(new DownloadProgress(fileName, done, size));
             }
             return;
@@ -191,7 +219,8 @@ public sealed class HubClient : IDisposable
         if (size is { } s && length != s)
         {
             File.Delete(partial);
-            throw new InvalidDataException($"{fileName}: downloaded {length} bytes, expected {s}; the file was discarded");
+            throw new InvalidDataException(
+                $"{fileName}: downloaded {length} bytes, expected {s}; the file was discarded");
         }
         if (sha is null) return;
         string actual;
@@ -199,7 +228,8 @@ public sealed class HubClient : IDisposable
         if (actual != sha)
         {
             File.Delete(partial);
-            throw new InvalidDataException($"{fileName}: sha256 {actual} does not match the expected {sha}; the file was discarded");
+            throw new InvalidDataException(
+                $"{fileName}: sha256 {actual} does not match the expected {sha}; the file was discarded");
         }
     }
 
@@ -212,12 +242,16 @@ public sealed class HubClient : IDisposable
         {
             var relative = Path.GetRelativePath(Path.GetDirectoryName(target)!, blob);
             try { File.CreateSymbolicLink(temp, relative); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException) { File.Copy(blob, temp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                File.Copy(blob, temp);
+            }
             File.Move(temp, target, overwrite: true);
         }
         finally
         {
-            if (File.Exists(temp) || new FileInfo(temp).LinkTarget is not null) try { File.Delete(temp); } catch (IOException) { }
+            if (File.Exists(temp) || new FileInfo(temp).LinkTarget is not null)
+                try { File.Delete(temp); } catch (IOException) { }
         }
     }
 

@@ -17,7 +17,8 @@ public enum ModelSource
 
 /// <summary>The answer to "where is file F of model M?": a path and its source, or every place searched and why it
 /// failed — a notebook branches on <see cref="Found"/> instead of catching exceptions.</summary>
-public sealed record ModelLookup(string ModelId, string FileName, string? Path, ModelSource? Source, IReadOnlyList<string> Searched, string? Error = null)
+public sealed record ModelLookup(string ModelId, string FileName, string? Path, ModelSource? Source,
+    IReadOnlyList<string> Searched, string? Error = null)
 {
     /// <summary>True when <see cref="Path"/> exists.</summary>
     public bool Found => Path is not null;
@@ -28,7 +29,8 @@ public sealed record ModelLookup(string ModelId, string FileName, string? Path, 
     /// <summary>A one-paragraph explanation for the notebook.</summary>
     public string Message => Found
         ? $"{ModelId}/{FileName}: {Source} at {Path}"
-        : $"{ModelId}/{FileName} is not available offline{(Error is null ? "" : $" ({Error})")}. Searched:\n  " + string.Join("\n  ", Searched);
+        : $"{ModelId}/{FileName} is not available offline{(Error is null ? "" : $" ({Error})")}. Searched:\n  "
+            + string.Join("\n  ", Searched);
 }
 
 /// <summary>
@@ -108,7 +110,8 @@ public sealed class ModelStore
     {
         if (Environment.GetEnvironmentVariable("HF_HUB_CACHE") is { Length: > 0 } c) return c;
         if (Environment.GetEnvironmentVariable("HF_HOME") is { Length: > 0 } h) return Path.Combine(h, "hub");
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "huggingface", "hub");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "huggingface",
+            "hub");
     }
 
     /// <summary>"models--org--name", the cache folder name of a repo id.</summary>
@@ -144,10 +147,12 @@ public sealed class ModelStore
         {
             searched.Add(Path.Combine(snapshots, "*", fileName));
             if (Directory.Exists(snapshots))
-                foreach (var snap in Directory.GetDirectories(snapshots).OrderByDescending(Directory.GetLastWriteTimeUtc))
+                foreach (var snap in Directory.GetDirectories(snapshots)
+                    .OrderByDescending(Directory.GetLastWriteTimeUtc))
                 {
                     var p = Path.Combine(snap, fileName);
-                    if (File.Exists(p)) return new ModelLookup(modelId, fileName, p, ModelSource.HuggingFaceCache, searched);
+                    if (File.Exists(p))
+                        return new ModelLookup(modelId, fileName, p, ModelSource.HuggingFaceCache, searched);
                 }
         }
         return new ModelLookup(modelId, fileName, null, null, searched);
@@ -164,10 +169,12 @@ public sealed class ModelStore
         var searched = local.Searched.Append(Hub.FileUrl(modelId, fileName, revision)).ToList();
         try
         {
-            var path = await Hub.DownloadToCacheAsync(HuggingFaceCache, modelId, fileName, revision, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var path = await Hub.DownloadToCacheAsync(HuggingFaceCache, modelId, fileName, revision, progress: progress,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             return new ModelLookup(modelId, fileName, path, ModelSource.Downloaded, searched);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
+        catch (Exception e)
+            when (e is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
         {
             return new ModelLookup(modelId, fileName, null, null, searched, e.Message);
         }
@@ -183,9 +190,11 @@ public sealed class ModelStore
 
     internal static void ValidateNames(string modelId, string fileName)
     {
-        if (string.IsNullOrWhiteSpace(modelId) || modelId.Contains("..") || modelId.StartsWith('/') || modelId.Count(c => c == '/') > 1)
+        if (string.IsNullOrWhiteSpace(modelId) || modelId.Contains("..") || modelId.StartsWith('/')
+            || modelId.Count(c => c == '/') > 1)
             throw new ArgumentException($"'{modelId}' is not a model id like 'org/name' or 'name'", nameof(modelId));
         if (string.IsNullOrWhiteSpace(fileName) || fileName.Contains("..") || Path.IsPathRooted(fileName))
-            throw new ArgumentException($"'{fileName}' is not a relative file name inside a model repo", nameof(fileName));
+            throw new ArgumentException($"'{fileName}' is not a relative file name inside a model repo",
+                nameof(fileName));
     }
 }

@@ -32,7 +32,8 @@ public static class OllamaModelFiles
     public static (string Registry, string Namespace, string Name, string Tag) ParseName(string model)
     {
         if (string.IsNullOrWhiteSpace(model) || model.Contains("..") || model.StartsWith('/'))
-            throw new ArgumentException($"'{model}' is not an Ollama model name like 'qwen2.5' or 'user/model:tag'", nameof(model));
+            throw new ArgumentException($"'{model}' is not an Ollama model name like 'qwen2.5' or 'user/model:tag'",
+                nameof(model));
         string tag = "latest";
         int slash = model.LastIndexOf('/'), colon = model.LastIndexOf(':');
         if (colon > slash) { tag = model[(colon + 1)..]; model = model[..colon]; }
@@ -47,7 +48,8 @@ public static class OllamaModelFiles
     }
 
     /// <summary>Looks for the GGUF weights of <paramref name="model"/> (as <c>ollama list</c> names it) in
-    /// <paramref name="modelsRoot"/> or the default roots; never throws for "not there" — the lookup says what was searched.</summary>
+    /// <paramref name="modelsRoot"/> or the default roots; never throws for "not there" — the lookup says what was
+    /// searched.</summary>
     public static ModelLookup Resolve(string model, string? modelsRoot = null)
     {
         var (registry, ns, name, tag) = ParseName(model);
@@ -59,11 +61,15 @@ public static class OllamaModelFiles
             if (!File.Exists(manifest)) continue;
             string? digest;
             try { digest = ModelDigest(File.ReadAllText(manifest)); }
-            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException)
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException
+                or InvalidOperationException or KeyNotFoundException)
             {
-                return new ModelLookup(model, "model blob", null, null, searched, $"cannot read {manifest}: {e.Message}");
+                return new ModelLookup(model, "model blob", null, null, searched,
+                    $"cannot read {manifest}: {e.Message}");
             }
-            if (digest is null) return new ModelLookup(model, "model blob", null, null, searched, $"{manifest} lists no {ModelMediaType} layer");
+            if (digest is null)
+                return new ModelLookup(model, "model blob", null, null, searched,
+                    $"{manifest} lists no {ModelMediaType} layer");
             var blob = Path.Combine(root, "blobs", digest.Replace(':', '-'));
             searched.Add(blob);
             if (File.Exists(blob)) return new ModelLookup(model, "model blob", blob, ModelSource.OllamaStore, searched);
