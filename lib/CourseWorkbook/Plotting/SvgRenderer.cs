@@ -123,13 +123,22 @@ internal sealed class SvgRenderer
             {
                 case "scatter":
                     // As plotly: values are padded, except x of a line without markers, which ends where the data ends.
-                    for (var i = 0; i < column.Count; i++) Include(axis.Linear(column, i), !axis.Horizontal || t.HasMarkers);
+                    for (var i = 0; i < column.Count; i++)
+                        Include(axis.Linear(column, i), !axis.Horizontal || t.HasMarkers);
                     break;
                 case "heatmap":
-                    foreach (var (cellLo, cellHi) in Cells(axis, column)) { Include(cellLo, false); Include(cellHi, false); }
+                    foreach (var (cellLo, cellHi) in Cells(axis, column))
+                    {
+                        Include(cellLo, false);
+                        Include(cellHi, false);
+                    }
                     break;
                 case "bar" when axis.Horizontal:
-                    foreach (var (cellLo, cellHi) in Cells(axis, column)) { Include(cellLo, false); Include(cellHi, false); }
+                    foreach (var (cellLo, cellHi) in Cells(axis, column))
+                    {
+                        Include(cellLo, false);
+                        Include(cellHi, false);
+                    }
                     break;
                 case "bar":
                     if (axis.Type != "log") Include(0, false);
@@ -175,7 +184,8 @@ internal sealed class SvgRenderer
         if (showLegend && legendItems.Count > 0) reserveRight += LegendWidth() + 10;
         foreach (var heatmap in traces.Where(ShowsColorBar))
             if ((heatmap.Heatmap!.ColorBar?.X ?? 1.02) > 0.99)
-                reserveRight = Math.Max(reserveRight, ColorBarWidth(heatmap) + 0.02 * (width - l - r) + (showLegend ? LegendWidth() + 10 : 0));
+                reserveRight = Math.Max(reserveRight,
+                    ColorBarWidth(heatmap) + 0.02 * (width - l - r) + (showLegend ? LegendWidth() + 10 : 0));
         r = Math.Max(r, reserveRight);
 
         // Two passes: the labels depend on the ticks, which depend on the axis lengths.
@@ -190,16 +200,23 @@ internal sealed class SvgRenderer
                 var titleSpace = axis.Title.Length > 0 ? TitleSize(axis) * 1.2 + 6 : 0;
                 if (axis.Horizontal)
                 {
-                    var labelHeight = labels.Count == 0 ? 0 : rotated ? labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis))) * 0.72 + TickFont(axis) : TickFont(axis) * 1.2;
-                    if (AnchorStart(axis) >= bottom - 0.5) needBottom = Math.Max(needBottom, tickLength + 4 + labelHeight + titleSpace + 6);
+                    var labelHeight = labels.Count == 0 ? 0
+                        : rotated ? labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis))) * 0.72 + TickFont(axis)
+                        : TickFont(axis) * 1.2;
+                    if (AnchorStart(axis) >= bottom - 0.5)
+                        needBottom = Math.Max(needBottom, tickLength + 4 + labelHeight + titleSpace + 6);
                     // A rotated label hangs to the left of its tick: keep the first one on the page.
                     if (rotated && labels.Count > 0)
-                        needLeft = Math.Max(needLeft, needLeft - (axis.Pixel(labels[0].At) - 6) + TextMetrics.Width(labels[0].Label, TickFont(axis)) * 0.71 + TickFont(axis) * 0.4);
+                        needLeft = Math.Max(needLeft, needLeft - (axis.Pixel(labels[0].At) - 6)
+                            + TextMetrics.Width(labels[0].Label, TickFont(axis)) * 0.71 + TickFont(axis) * 0.4);
                 }
                 else
                 {
-                    var labelWidth = labels.Count == 0 ? 0 : labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis)));
-                    if (AnchorStart(axis) <= left + 0.5) needLeft = Math.Max(needLeft, tickLength + 4 + labelWidth + titleSpace + 8);
+                    var labelWidth = labels.Count == 0
+                        ? 0
+                        : labels.Max(x => TextMetrics.Width(x.Label, TickFont(axis)));
+                    if (AnchorStart(axis) <= left + 0.5)
+                        needLeft = Math.Max(needLeft, tickLength + 4 + labelWidth + titleSpace + 8);
                 }
             }
         }
@@ -248,7 +265,8 @@ internal sealed class SvgRenderer
         {
             var (x, y) = (axes[xId], axes[yId]);
             svg.Open("clipPath").Attr("id", $"{id}-clip-{xId}{yId}").Begin();
-            svg.Open("rect").Attr("x", Math.Min(x.Start, x.End)).Attr("y", Math.Min(y.Start, y.End)).Attr("width", x.Length).Attr("height", y.Length).End();
+            svg.Open("rect").Attr("x", Math.Min(x.Start, x.End)).Attr("y", Math.Min(y.Start, y.End))
+                .Attr("width", x.Length).Attr("height", y.Length).End();
             svg.Close("clipPath");
         }
         foreach (var heatmap in traces.Where(ShowsColorBar)) ColorBarGradient(svg, heatmap);
@@ -258,7 +276,8 @@ internal sealed class SvgRenderer
         {
             var (x, y) = (axes[xId], axes[yId]);
             svg.Open("g").Attr("class", "subplot").Attr("data-x", xId).Attr("data-y", yId).Begin();
-            svg.Open("rect").Attr("class", "frame").Attr("x", Math.Min(x.Start, x.End)).Attr("y", Math.Min(y.Start, y.End))
+            svg.Open("rect").Attr("class", "frame")
+                .Attr("x", Math.Min(x.Start, x.End)).Attr("y", Math.Min(y.Start, y.End))
                 .Attr("width", x.Length).Attr("height", y.Length).Attr("fill", plotBackground).End();
             GridLines(svg, x, y);
             GridLines(svg, y, x);
@@ -288,7 +307,9 @@ internal sealed class SvgRenderer
         for (var i = 0; i < n; i++)
         {
             double lx = x.Linear(t.X, i), ly = y.Linear(t.Y, i);
-            (px[i], py[i]) = double.IsFinite(lx) && double.IsFinite(ly) ? (x.Pixel(lx), y.Pixel(ly)) : (double.NaN, double.NaN);
+            (px[i], py[i]) = double.IsFinite(lx) && double.IsFinite(ly)
+                ? (x.Pixel(lx), y.Pixel(ly))
+                : (double.NaN, double.NaN);
         }
         var colour = t.Color.Hex;
         svg.Open("g").Attr("class", "trace scatter").Attr("data-name", t.Name);
@@ -311,12 +332,16 @@ internal sealed class SvgRenderer
         if (t.HasMarkers)
         {
             var radius = t.MarkerSize / 2;
-            var visible = Enumerable.Range(0, n).Where(i => !double.IsNaN(px[i])
-                && px[i] >= left - radius && px[i] <= right + radius && py[i] >= top - radius && py[i] <= bottom + radius).ToList();
+            var visible = Enumerable.Range(0, n)
+                .Where(i => !double.IsNaN(px[i])
+                    && px[i] >= left - radius && px[i] <= right + radius
+                    && py[i] >= top - radius && py[i] <= bottom + radius)
+                .ToList();
             if (visible.Count <= CircleLimit)
             {
                 svg.Open("g").Attr("class", "points").Attr("fill", colour).Begin();
-                foreach (var i in visible) svg.Open("circle").Attr("cx", px[i]).Attr("cy", py[i]).Attr("r", radius).End();
+                foreach (var i in visible)
+                    svg.Open("circle").Attr("cx", px[i]).Attr("cy", py[i]).Attr("r", radius).End();
                 svg.Close("g");
             }
             else
@@ -324,9 +349,10 @@ internal sealed class SvgRenderer
                 // Thousands of points: each is a zero-length segment drawn with a round cap as wide as the marker,
                 // about 14 bytes a point instead of 40 for a circle element.
                 var d = new StringBuilder();
-                foreach (var i in visible) d.Append('M').Append(SvgWriter.N(px[i])).Append(' ').Append(SvgWriter.N(py[i])).Append("h0");
-                svg.Open("path").Attr("class", "points").Attr("d", d.ToString()).Attr("fill", "none").Attr("stroke", colour)
-                    .Attr("stroke-width", t.MarkerSize).Attr("stroke-linecap", "round").End();
+                foreach (var i in visible)
+                    d.Append('M').Append(SvgWriter.N(px[i])).Append(' ').Append(SvgWriter.N(py[i])).Append("h0");
+                svg.Open("path").Attr("class", "points").Attr("d", d.ToString()).Attr("fill", "none")
+                    .Attr("stroke", colour).Attr("stroke-width", t.MarkerSize).Attr("stroke-linecap", "round").End();
             }
         }
         svg.Close("g");
@@ -408,14 +434,15 @@ internal sealed class SvgRenderer
                 double y0 = y.Pixel(yCells[row].Lo), y1 = y.Pixel(yCells[row].Hi);
                 if (!double.IsFinite(x0 + x1 + y0 + y1)) continue;
                 var colour = scale.At(max > min ? (z - min) / (max - min) : 0.5);
-                svg.Open("rect").Attr("x", Math.Min(x0, x1)).Attr("y", Math.Min(y0, y1)).Attr("width", Math.Abs(x1 - x0))
-                    .Attr("height", Math.Abs(y1 - y0)).Attr("fill", colour.Hex).End();
+                svg.Open("rect").Attr("x", Math.Min(x0, x1)).Attr("y", Math.Min(y0, y1))
+                    .Attr("width", Math.Abs(x1 - x0)).Attr("height", Math.Abs(y1 - y0)).Attr("fill", colour.Hex).End();
                 if (template is not null)
                 {
                     var text = FormatCellText(template, z);
                     var size = Math.Min(fontSize, Math.Abs(y1 - y0) * 0.6);
                     if (TextMetrics.Width(text, size) < Math.Abs(x1 - x0) - 2 && size >= 6)
-                        labels.Add(((x0 + x1) / 2, (y0 + y1) / 2 + size * 0.35, text, colour.Luminance < 0.5 ? "#ffffff" : "#222222", size));
+                        labels.Add(((x0 + x1) / 2, (y0 + y1) / 2 + size * 0.35, text,
+                            colour.Luminance < 0.5 ? "#ffffff" : "#222222", size));
                 }
             }
         svg.Close("g");
@@ -423,7 +450,8 @@ internal sealed class SvgRenderer
         {
             svg.Open("g").Attr("class", "cell-values").Attr("text-anchor", "middle").Begin();
             foreach (var (lx, ly, text, fill, size) in labels)
-                svg.Open("text").Attr("x", lx).Attr("y", ly).Attr("fill", fill).Attr("font-size", size).EndWithText("text", text);
+                svg.Open("text").Attr("x", lx).Attr("y", ly).Attr("fill", fill).Attr("font-size", size)
+                    .EndWithText("text", text);
             svg.Close("g");
         }
     }
@@ -435,7 +463,9 @@ internal sealed class SvgRenderer
     {
         var z = t.Z!;
         static (double A, double B)[] Spans(AxisView axis, (double Lo, double Hi)[] cells) =>
-            cells.Select(c => (Math.Min(axis.Pixel(c.Lo), axis.Pixel(c.Hi)), Math.Max(axis.Pixel(c.Lo), axis.Pixel(c.Hi)))).ToArray();
+            cells.Select(c => (
+                Math.Min(axis.Pixel(c.Lo), axis.Pixel(c.Hi)),
+                Math.Max(axis.Pixel(c.Lo), axis.Pixel(c.Hi)))).ToArray();
         var columns = Spans(x, xCells);
         var rows = Spans(y, yCells);
         var finite = columns.Concat(rows).All(s => double.IsFinite(s.A) && double.IsFinite(s.B));
@@ -446,7 +476,9 @@ internal sealed class SvgRenderer
         if (w <= 0 || h <= 0) return;
 
         static int[] CellUnder(int pixels, double origin, (double A, double B)[] spans) =>
-            Enumerable.Range(0, pixels).Select(p => Array.FindIndex(spans, s => s.A <= origin + p + 0.5 && origin + p + 0.5 < s.B)).ToArray();
+            Enumerable.Range(0, pixels)
+                .Select(p => Array.FindIndex(spans, s => s.A <= origin + p + 0.5 && origin + p + 0.5 < s.B))
+                .ToArray();
         var columnOf = CellUnder(w, x0, columns);
         var rowOf = CellUnder(h, y0, rows);
         var rgba = new byte[w * h * 4];
@@ -460,7 +492,8 @@ internal sealed class SvgRenderer
                 if (column < 0 || column >= z[row].Count || !double.IsFinite(z[row][column])) continue;
                 var c = scale.At(max > min ? (z[row][column] - min) / (max - min) : 0.5);
                 var o = (py * w + px) * 4;
-                (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = ((byte)Math.Round(c.R), (byte)Math.Round(c.G), (byte)Math.Round(c.B), 255);
+                (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) =
+                    ((byte)Math.Round(c.R), (byte)Math.Round(c.G), (byte)Math.Round(c.B), 255);
             }
         }
         svg.Open("image").Attr("class", "trace heatmap").Attr("x", x0).Attr("y", y0).Attr("width", w).Attr("height", h)
@@ -471,7 +504,9 @@ internal sealed class SvgRenderer
     /// <summary>plotly's texttemplate for the values we use: "%{z}" or "%{z:.2f}".</summary>
     static string FormatCellText(string template, double z) =>
         Regex.Replace(template, @"%\{z(?::\.(\d+)f)?\}", m =>
-            m.Groups[1].Success ? z.ToString("F" + m.Groups[1].Value, CultureInfo.InvariantCulture) : z.ToString("0.###", CultureInfo.InvariantCulture));
+            m.Groups[1].Success
+                ? z.ToString("F" + m.Groups[1].Value, CultureInfo.InvariantCulture)
+                : z.ToString("0.###", CultureInfo.InvariantCulture));
 
     (double X, double Top, double Thickness, double Length) ColorBarBox(TraceView t)
     {
@@ -495,9 +530,11 @@ internal sealed class SvgRenderer
     void ColorBarGradient(SvgWriter svg, TraceView t)
     {
         var (scale, _, _) = ColorRange(t);
-        svg.Open("linearGradient").Attr("id", $"{id}-scale-{t.Index}").Attr("x1", 0).Attr("y1", 1).Attr("x2", 0).Attr("y2", 0).Begin();
+        svg.Open("linearGradient").Attr("id", $"{id}-scale-{t.Index}")
+            .Attr("x1", 0).Attr("y1", 1).Attr("x2", 0).Attr("y2", 0).Begin();
         foreach (var (at, colour) in scale.Stops)
-            svg.Open("stop").Attr("offset", Math.Round(at, 4).ToString(CultureInfo.InvariantCulture)).Attr("stop-color", colour.Hex).End();
+            svg.Open("stop").Attr("offset", Math.Round(at, 4).ToString(CultureInfo.InvariantCulture))
+                .Attr("stop-color", colour.Hex).End();
         svg.Close("linearGradient");
     }
 
@@ -512,8 +549,10 @@ internal sealed class SvgRenderer
             foreach (var tick in AxisTicks.Linear(min, max, AxisTicks.TargetCount(length, false)))
             {
                 var ty = barTop + length * (1 - (tick.At - min) / (max - min));
-                svg.Open("line").Attr("x1", x + thickness).Attr("x2", x + thickness + 4).Attr("y1", ty).Attr("y2", ty).Attr("stroke", "#444444").End();
-                svg.Open("text").Attr("class", "colorbar-tick").Attr("x", x + thickness + 6).Attr("y", ty + fontSize * 0.35).EndWithText("text", tick.Label);
+                svg.Open("line").Attr("x1", x + thickness).Attr("x2", x + thickness + 4).Attr("y1", ty).Attr("y2", ty)
+                    .Attr("stroke", "#444444").End();
+                svg.Open("text").Attr("class", "colorbar-tick")
+                    .Attr("x", x + thickness + 6).Attr("y", ty + fontSize * 0.35).EndWithText("text", tick.Label);
             }
         svg.Close("g");
     }
@@ -606,7 +645,8 @@ internal sealed class SvgRenderer
                 svg.Open("line").Attr("stroke", tickColour)
                     .Attr(axis.Horizontal ? "x1" : "y1", p).Attr(axis.Horizontal ? "x2" : "y2", p)
                     .Attr(axis.Horizontal ? "y1" : "x1", edge)
-                    .Attr(axis.Horizontal ? "y2" : "x2", axis.Horizontal ? edge + tickLength * minorScale : edge - tickLength * minorScale).End();
+                    .Attr(axis.Horizontal ? "y2" : "x2",
+                        axis.Horizontal ? edge + tickLength * minorScale : edge - tickLength * minorScale).End();
             if (tick.Label.Length == 0) continue;
             var labelSize = size * minorScale;
             var labelClass = tick.Minor ? $"tick {axis.Id} minor" : $"tick {axis.Id}";
@@ -614,15 +654,20 @@ internal sealed class SvgRenderer
             if (axis.Horizontal && rotated)
             {
                 var ly = edge + tickLength + 6;
-                svg.Open("text").Attr("class", labelClass).Attr("x", p).Attr("y", ly + labelSize * 0.35).Attr("text-anchor", "end")
-                    .Attr("transform", $"rotate(-45 {SvgWriter.N(p)} {SvgWriter.N(ly)})").EndWithText("text", tick.Label);
+                svg.Open("text").Attr("class", labelClass).Attr("x", p).Attr("y", ly + labelSize * 0.35)
+                    .Attr("text-anchor", "end").Attr("transform", $"rotate(-45 {SvgWriter.N(p)} {SvgWriter.N(ly)})")
+                    .EndWithText("text", tick.Label);
             }
             else if (axis.Horizontal)
-                svg.Open("text").Attr("class", labelClass).Attr("x", p).Attr("y", edge + tickLength + 3 + labelSize * 0.9)
-                    .Attr("text-anchor", "middle").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null).EndWithText("text", tick.Label);
+                svg.Open("text").Attr("class", labelClass)
+                    .Attr("x", p).Attr("y", edge + tickLength + 3 + labelSize * 0.9)
+                    .Attr("text-anchor", "middle").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null)
+                    .EndWithText("text", tick.Label);
             else
-                svg.Open("text").Attr("class", labelClass).Attr("x", edge - tickLength - 4).Attr("y", p + labelSize * 0.35)
-                    .Attr("text-anchor", "end").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null).EndWithText("text", tick.Label);
+                svg.Open("text").Attr("class", labelClass)
+                    .Attr("x", edge - tickLength - 4).Attr("y", p + labelSize * 0.35)
+                    .Attr("text-anchor", "end").Attr("font-size", tick.Minor ? SvgWriter.N(labelSize) : null)
+                    .EndWithText("text", tick.Label);
         }
         var title = axis.Title;
         if (title.Length > 0)
@@ -632,14 +677,16 @@ internal sealed class SvgRenderer
             if (axis.Horizontal)
             {
                 var labelHeight = ticks.Count == 0 ? 0 : rotated ? widest * 0.72 + size : size * 1.2;
-                svg.Open("text").Attr("class", "axis-title").Attr("x", middle).Attr("y", edge + tickLength + 4 + labelHeight + titleSize)
+                svg.Open("text").Attr("class", "axis-title")
+                    .Attr("x", middle).Attr("y", edge + tickLength + 4 + labelHeight + titleSize)
                     .Attr("text-anchor", "middle").Attr("font-size", titleSize).EndWithText("text", PlainText(title));
             }
             else
             {
                 var x = edge - tickLength - 4 - widest - 8;
-                svg.Open("text").Attr("class", "axis-title").Attr("x", x).Attr("y", middle).Attr("text-anchor", "middle")
-                    .Attr("font-size", titleSize).Attr("transform", $"rotate(-90 {SvgWriter.N(x)} {SvgWriter.N(middle)})")
+                svg.Open("text").Attr("class", "axis-title").Attr("x", x).Attr("y", middle)
+                    .Attr("text-anchor", "middle").Attr("font-size", titleSize)
+                    .Attr("transform", $"rotate(-90 {SvgWriter.N(x)} {SvgWriter.N(middle)})")
                     .EndWithText("text", PlainText(title));
             }
         }
@@ -664,13 +711,17 @@ internal sealed class SvgRenderer
             var colour = t.Color.Hex;
             svg.Open("g").Attr("class", "legend-item").Begin();
             if (t.Type == "bar")
-                svg.Open("rect").Attr("x", x + 12).Attr("y", middle - 6).Attr("width", 12).Attr("height", 12).Attr("fill", colour).End();
+                svg.Open("rect").Attr("x", x + 12).Attr("y", middle - 6).Attr("width", 12).Attr("height", 12)
+                    .Attr("fill", colour).End();
             if (t.HasLines)
-                svg.Open("line").Attr("x1", x + 5).Attr("x2", x + 35).Attr("y1", middle).Attr("y2", middle).Attr("stroke", colour)
-                    .Attr("stroke-width", Math.Min(t.LineWidth, 4)).Attr("stroke-dasharray", DashArray(t.Dash, Math.Min(t.LineWidth, 4))).End();
+                svg.Open("line").Attr("x1", x + 5).Attr("x2", x + 35).Attr("y1", middle).Attr("y2", middle)
+                    .Attr("stroke", colour).Attr("stroke-width", Math.Min(t.LineWidth, 4))
+                    .Attr("stroke-dasharray", DashArray(t.Dash, Math.Min(t.LineWidth, 4))).End();
             if (t.HasMarkers)
-                svg.Open("circle").Attr("cx", x + 20).Attr("cy", middle).Attr("r", Math.Clamp(t.MarkerSize / 2, 3, 6)).Attr("fill", colour).End();
-            svg.Open("text").Attr("x", x + 40).Attr("y", middle + fontSize * 0.35).EndWithText("text", PlainText(t.Name!));
+                svg.Open("circle").Attr("cx", x + 20).Attr("cy", middle).Attr("r", Math.Clamp(t.MarkerSize / 2, 3, 6))
+                    .Attr("fill", colour).End();
+            svg.Open("text").Attr("x", x + 40).Attr("y", middle + fontSize * 0.35)
+                .EndWithText("text", PlainText(t.Name!));
             svg.Close("g");
         }
         svg.Close("g");
@@ -713,9 +764,11 @@ internal sealed class SvgRenderer
         }
     }
 
-    static void MultilineText(SvgWriter svg, string cssClass, double x, double y, List<string> lines, string anchor, double size)
+    static void MultilineText(
+        SvgWriter svg, string cssClass, double x, double y, List<string> lines, string anchor, double size)
     {
-        svg.Open("text").Attr("class", cssClass).Attr("x", x).Attr("y", y).Attr("text-anchor", anchor).Attr("font-size", size);
+        svg.Open("text").Attr("class", cssClass).Attr("x", x).Attr("y", y)
+            .Attr("text-anchor", anchor).Attr("font-size", size);
         if (lines.Count == 1)
         {
             svg.EndWithText("text", lines[0]);
@@ -736,5 +789,6 @@ internal sealed class SvgRenderer
         Regex.Split(text, @"<br\s*/?>", RegexOptions.IgnoreCase).Select(PlainText).ToList();
 
     static string PlainText(string text) =>
-        System.Net.WebUtility.HtmlDecode(Regex.Replace(text, @"</?(b|i|em|strong|sup|sub|span|a)(\s[^<>]*)?>", "", RegexOptions.IgnoreCase));
+        System.Net.WebUtility.HtmlDecode(
+            Regex.Replace(text, @"</?(b|i|em|strong|sup|sub|span|a)(\s[^<>]*)?>", "", RegexOptions.IgnoreCase));
 }
