@@ -6,8 +6,10 @@ using static TorchSharp.torch;
 namespace CourseWorkbook.Models;
 
 /// <summary>Hyper-parameters of GPT-2 as in its Hugging Face config.json (n_embd, n_layer, n_head, ...).</summary>
-public sealed record Gpt2Config(int VocabSize = 50257, int NPositions = 1024, int NEmbd = 768, int NLayer = 12, int NHead = 12,
-    int? NInner = null, double LayerNormEpsilon = 1e-5, string ActivationFunction = "gelu_new", bool TieWordEmbeddings = true)
+public sealed record Gpt2Config(
+    int VocabSize = 50257, int NPositions = 1024, int NEmbd = 768, int NLayer = 12, int NHead = 12,
+    int? NInner = null, double LayerNormEpsilon = 1e-5, string ActivationFunction = "gelu_new",
+    bool TieWordEmbeddings = true)
 {
     /// <summary>MLP hidden size (n_inner, else 4·n_embd).</summary>
     public int Inner => NInner ?? 4 * NEmbd;
@@ -19,14 +21,22 @@ public sealed record Gpt2Config(int VocabSize = 50257, int NPositions = 1024, in
     public static Gpt2Config FromJson(string json)
     {
         var c = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException("config.json is not a JSON object");
-        return new Gpt2Config(c["vocab_size"]?.GetValue<int>() ?? 50257, c["n_positions"]?.GetValue<int>() ?? 1024,
-            c["n_embd"]?.GetValue<int>() ?? 768, c["n_layer"]?.GetValue<int>() ?? 12, c["n_head"]?.GetValue<int>() ?? 12,
-            c["n_inner"]?.GetValue<int?>(), c["layer_norm_epsilon"]?.GetValue<double>() ?? 1e-5,
-            c["activation_function"]?.GetValue<string>() ?? "gelu_new", c["tie_word_embeddings"]?.GetValue<bool>() ?? true);
+        return new Gpt2Config(
+            c["vocab_size"]?.GetValue<int>() ?? 50257,
+            c["n_positions"]?.GetValue<int>() ?? 1024,
+            c["n_embd"]?.GetValue<int>() ?? 768,
+            c["n_layer"]?.GetValue<int>() ?? 12,
+            c["n_head"]?.GetValue<int>() ?? 12,
+            c["n_inner"]?.GetValue<int?>(),
+            c["layer_norm_epsilon"]?.GetValue<double>() ?? 1e-5,
+            c["activation_function"]?.GetValue<string>() ?? "gelu_new",
+            c["tie_word_embeddings"]?.GetValue<bool>() ?? true);
     }
 }
 
-/// <summary>GPT-2's causal self-attention: one fused projection c_attn gives Q, K and V; c_proj mixes the heads.</summary>
+/// <summary>
+/// GPT-2's causal self-attention: one fused projection c_attn gives Q, K and V; c_proj mixes the heads.
+/// </summary>
 public sealed class Gpt2Attention : nn.Module<Tensor, Tensor>, ISelfAttention
 {
     /// <summary>d → 3d (Q, K, V concatenated), Conv1D layout [in, out].</summary>
@@ -35,8 +45,11 @@ public sealed class Gpt2Attention : nn.Module<Tensor, Tensor>, ISelfAttention
     public Conv1D c_proj;
     Tensor? lastWeights;
 
-    /// <summary>Causal attention with <paramref name="heads"/> heads over <paramref name="dim"/>-wide vectors.</summary>
-    public Gpt2Attention(long dim, int heads, Device? device = null, ScalarType? dtype = null) : base(nameof(Gpt2Attention))
+    /// <summary>
+    /// Causal attention with <paramref name="heads"/> heads over <paramref name="dim"/>-wide vectors.
+    /// </summary>
+    public Gpt2Attention(long dim, int heads, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(Gpt2Attention))
     {
         NumHeads = heads;
         c_attn = new Conv1D(dim, 3 * dim, device, dtype);
@@ -70,7 +83,9 @@ public sealed class Gpt2Attention : nn.Module<Tensor, Tensor>, ISelfAttention
     }
 }
 
-/// <summary>The GPT-2 body (HF GPT2Model): token + learned position embeddings, pre-norm blocks, final LayerNorm.</summary>
+/// <summary>
+/// The GPT-2 body (HF GPT2Model): token + learned position embeddings, pre-norm blocks, final LayerNorm.
+/// </summary>
 public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
 {
     /// <summary>Token embedding [V, d].</summary>
@@ -90,8 +105,10 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
         wte = new TokenEmbedding(config.VocabSize, config.NEmbd, device, dtype);
         wpe = new TokenEmbedding(config.NPositions, config.NEmbd, device, dtype);
         h = nn.ModuleList(Enumerable.Range(0, config.NLayer).Select(_ => new TransformerBlock(
-            new LayerNorm(config.NEmbd, eps, device, dtype), new Gpt2Attention(config.NEmbd, config.NHead, device, dtype),
-            new LayerNorm(config.NEmbd, eps, device, dtype), new GeluMlp(config.NEmbd, config.Inner, conv1d: true, tanh, device, dtype))).ToArray());
+            new LayerNorm(config.NEmbd, eps, device, dtype),
+            new Gpt2Attention(config.NEmbd, config.NHead, device, dtype),
+            new LayerNorm(config.NEmbd, eps, device, dtype),
+            new GeluMlp(config.NEmbd, config.Inner, conv1d: true, tanh, device, dtype))).ToArray());
         ln_f = new LayerNorm(config.NEmbd, eps, device, dtype);
         RegisterComponents();
     }
@@ -99,9 +116,9 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor ids) => Forward(ids, null, null);
 
-    /// <summary>ids [B, T] → hidden states [B, T, d]; x₀ = wte(ids) + wpe(positions). <paramref name="positionIds"/>
-    /// [B, T]
-    /// (HF position_ids) default to cache.Length + 0..T−1; with left padding pass cumsum(mask) − 1.</summary>
+    /// <summary>ids [B, T] → hidden states [B, T, d]; x₀ = wte(ids) + wpe(positions).
+    /// <paramref name="positionIds"/> [B, T] (HF position_ids) default to cache.Length + 0..T−1; with left padding
+    /// pass cumsum(mask) − 1.</summary>
     public Tensor Forward(Tensor ids, KvCache? cache, Tensor? attentionMask, Tensor? positionIds = null)
     {
         long start = cache?.Length ?? 0;
@@ -122,7 +139,8 @@ public sealed class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>, ICausalLanguage
     public Linear lm_head;
 
     /// <summary>A randomly initialised GPT-2 (pass torch.META as device to build without memory).</summary>
-    public Gpt2LMHeadModel(Gpt2Config config, Device? device = null, ScalarType? dtype = null) : base(nameof(Gpt2LMHeadModel))
+    public Gpt2LMHeadModel(Gpt2Config config, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(Gpt2LMHeadModel))
     {
         Runtime.TorchRuntime.EnsureLoaded();
         Config = config;
@@ -145,7 +163,8 @@ public sealed class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>, ICausalLanguage
     public override Tensor forward(Tensor ids) => Logits(ids);
 
     /// <inheritdoc/>
-    public Tensor Logits(Tensor ids, KvCache? cache = null, Tensor? attentionMask = null) => lm_head.call(transformer.Forward(ids, cache, attentionMask));
+    public Tensor Logits(Tensor ids, KvCache? cache = null, Tensor? attentionMask = null) =>
+        lm_head.call(transformer.Forward(ids, cache, attentionMask));
 
     /// <summary>HF's forward(input_ids, attention_mask, position_ids) → logits [B, T, V]; attention_mask 1 = keep,
     /// 0 = padding; position_ids default to 0..T−1 in every row (learned absolute positions: left padding needs
@@ -155,9 +174,15 @@ public sealed class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>, ICausalLanguage
 
     /// <inheritdoc/>
     public KvCache NewCache(int capacity, long batch = 1) =>
-        new(Config.NLayer, Config.NHead, Config.NEmbd / Config.NHead, capacity, batch, lm_head.weight.dtype, lm_head.weight.device);
+        new(Config.NLayer, Config.NHead, Config.NEmbd / Config.NHead, capacity, batch,
+            lm_head.weight.dtype, lm_head.weight.device);
 
-    /// <summary>Loads HF GPT-2 weights; keys saved from GPT2Model (no "transformer." prefix) are accepted too.</summary>
+    /// <summary>
+    /// Loads HF GPT-2 weights; keys saved from GPT2Model (no "transformer." prefix) are accepted too.
+    /// </summary>
     public LoadReport Load(ITensorSource source) =>
-        StateDict.Load(this, source, k => k.StartsWith("transformer.", StringComparison.Ordinal) || k.StartsWith("lm_head.", StringComparison.Ordinal) ? k : "transformer." + k);
+        StateDict.Load(this, source, k =>
+            k.StartsWith("transformer.", StringComparison.Ordinal) || k.StartsWith("lm_head.", StringComparison.Ordinal)
+                ? k
+                : "transformer." + k);
 }

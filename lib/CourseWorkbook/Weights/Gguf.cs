@@ -12,15 +12,20 @@ public enum GgufValueType : uint
     UInt64 = 10, Int64 = 11, Float64 = 12,
 }
 
-/// <summary>One metadata key/value. Arrays are typed .NET arrays (string[], float[], int[], ...); nested arrays are object[].</summary>
+/// <summary>
+/// One metadata key/value. Arrays are typed .NET arrays (string[], float[], int[], ...); nested arrays are object[].
+/// </summary>
 public sealed record GgufMetadata(string Key, GgufValueType Type, object Value, GgufValueType? ElementType = null)
 {
     /// <summary>A short display form: scalars as is, arrays as "[type × count]".</summary>
     public string Display => Value is Array a ? $"[{ElementType} × {a.Length}]" : Value.ToString() ?? "";
 }
 
-/// <summary>One tensor's header: name, ggml dimensions (ne0 first, the fastest-varying), type and data location.</summary>
-public sealed record GgufTensorInfo(string Name, long[] Dimensions, GgmlType Type, long RelativeOffset, long FileOffset, long ByteLength)
+/// <summary>
+/// One tensor's header: name, ggml dimensions (ne0 first, the fastest-varying), type and data location.
+/// </summary>
+public sealed record GgufTensorInfo(
+    string Name, long[] Dimensions, GgmlType Type, long RelativeOffset, long FileOffset, long ByteLength)
 {
     /// <summary>Number of elements (product of the dimensions).</summary>
     public long ElementCount => Dimensions.Aggregate(1L, (a, b) => a * b);
@@ -47,7 +52,8 @@ public sealed class GgufFile : IDisposable
     readonly Dictionary<string, GgufMetadata> byKey;
     readonly Dictionary<string, GgufTensorInfo> tensorsByName;
 
-    GgufFile(string path, SafeFileHandle handle, uint version, List<GgufMetadata> metadata, List<GgufTensorInfo> tensors,
+    GgufFile(string path, SafeFileHandle handle, uint version,
+        List<GgufMetadata> metadata, List<GgufTensorInfo> tensors,
         long alignment, long dataOffset, long length)
     {
         Path = path; this.handle = handle; Version = version; Metadata = metadata; Tensors = tensors;
@@ -83,10 +89,13 @@ public sealed class GgufFile : IDisposable
             var r = new BoundedReader(handle, path, length);
             r.Require(4, "GGUF magic");
             uint magic = r.U32("magic");
-            if (magic != Magic) throw r.Error($"not a GGUF file: magic 0x{magic:X8}, expected 0x{Magic:X8} (\"GGUF\")", 0);
+            if (magic != Magic)
+                throw r.Error($"not a GGUF file: magic 0x{magic:X8}, expected 0x{Magic:X8} (\"GGUF\")", 0);
             uint version = r.U32("version");
             if (version is not (2 or 3))
-                throw r.Error(version == 1 ? "GGUF v1 (32-bit counts) is not supported" : $"unsupported GGUF version {version}", 4);
+                throw r.Error(version == 1
+                    ? "GGUF v1 (32-bit counts) is not supported"
+                    : $"unsupported GGUF version {version}", 4);
 
             long at = r.Position;
             long nTensors = r.Count(r.U64("tensor count"), 8 + 4 + 8 + 4 + 8, "tensor count", at);
@@ -115,7 +124,8 @@ public sealed class GgufFile : IDisposable
                     throw r.Error($"general.alignment {alignment} is not a positive multiple of 8");
             }
 
-            var infos = new List<(string Name, long[] Dims, GgmlType Type, long Offset, long Bytes, long At)>((int)Math.Min(nTensors, 1 << 16));
+            var infos = new List<(string Name, long[] Dims, GgmlType Type, long Offset, long Bytes, long At)>(
+                (int)Math.Min(nTensors, 1 << 16));
             var names = new HashSet<string>();
             for (long i = 0; i < nTensors; i++)
             {
@@ -124,46 +134,60 @@ public sealed class GgufFile : IDisposable
                 if (!names.Add(name)) throw r.Error($"duplicate tensor name '{name}'", infoAt);
                 long dimsAt = r.Position;
                 uint nDims = r.U32($"dimension count of '{name}'");
-                if (nDims == 0 || nDims > MaxDims) throw r.Error($"tensor '{name}' has {nDims} dimensions (1..{MaxDims} allowed)", dimsAt);
+                if (nDims == 0 || nDims > MaxDims)
+                    throw r.Error($"tensor '{name}' has {nDims} dimensions (1..{MaxDims} allowed)", dimsAt);
                 var dims = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++)
                 {
                     long dimAt = r.Position;
                     ulong dim = r.U64($"dimension {d} of '{name}'");
-                    if (dim == 0 || dim > long.MaxValue / 2) throw r.Error($"tensor '{name}' dimension {d} is {dim}", dimAt);
+                    if (dim == 0 || dim > long.MaxValue / 2)
+                        throw r.Error($"tensor '{name}' dimension {d} is {dim}", dimAt);
                     dims[d] = (long)dim;
-                    if (elements > long.MaxValue / dims[d]) throw r.Error($"tensor '{name}' element count overflows", dimAt);
+                    if (elements > long.MaxValue / dims[d])
+                        throw r.Error($"tensor '{name}' element count overflows", dimAt);
                     elements *= dims[d];
                 }
                 long typeAt = r.Position;
                 var type = (GgmlType)r.U32($"type of '{name}'");
-                if (!GgmlTypes.IsKnown(type)) throw r.Error($"tensor '{name}' has unknown ggml type {(uint)type}", typeAt);
+                if (!GgmlTypes.IsKnown(type))
+                    throw r.Error($"tensor '{name}' has unknown ggml type {(uint)type}", typeAt);
                 int block = GgmlTypes.BlockSize(type);
-                if (dims[0] % block != 0) throw r.Error($"tensor '{name}': ne0 = {dims[0]} is not a multiple of the {type} block size {block}", dimsAt);
+                if (dims[0] % block != 0)
+                    throw r.Error(
+                        $"tensor '{name}': ne0 = {dims[0]} is not a multiple of the {type} block size {block}", dimsAt);
                 long bytes = elements / block * GgmlTypes.BlockBytes(type);
-                if (bytes > length) throw r.Error($"tensor '{name}' needs {bytes} bytes, more than the whole file ({length})", dimsAt);
+                if (bytes > length)
+                    throw r.Error($"tensor '{name}' needs {bytes} bytes, more than the whole file ({length})", dimsAt);
                 long offAt = r.Position;
                 ulong offset = r.U64($"offset of '{name}'");
-                if (offset > (ulong)length) throw r.Error($"tensor '{name}' offset {offset} is beyond the end of the file", offAt);
-                if ((long)offset % alignment != 0) throw r.Error($"tensor '{name}' offset {offset} is not a multiple of the alignment {alignment}", offAt);
+                if (offset > (ulong)length)
+                    throw r.Error($"tensor '{name}' offset {offset} is beyond the end of the file", offAt);
+                if ((long)offset % alignment != 0)
+                    throw r.Error(
+                        $"tensor '{name}' offset {offset} is not a multiple of the alignment {alignment}", offAt);
                 infos.Add((name, dims, type, (long)offset, bytes, offAt));
             }
 
             long dataOffset = (r.Position + alignment - 1) / alignment * alignment;
-            if (nTensors > 0 && dataOffset > length) throw r.Error($"tensor data section (at {dataOffset}) starts beyond the end of the file", r.Position);
+            if (nTensors > 0 && dataOffset > length)
+                throw r.Error(
+                    $"tensor data section (at {dataOffset}) starts beyond the end of the file", r.Position);
             var tensors = new List<GgufTensorInfo>(infos.Count);
             foreach (var t in infos)
             {
                 long start = dataOffset + t.Offset;
                 if (start > length || t.Bytes > length - start)
-                    throw r.Error($"tensor '{t.Name}' data [{start}, {start + t.Bytes}) runs past the end of the {length}-byte file", t.At);
+                    throw r.Error($"tensor '{t.Name}' data [{start}, {start + t.Bytes}) "
+                        + $"runs past the end of the {length}-byte file", t.At);
                 tensors.Add(new GgufTensorInfo(t.Name, t.Dims, t.Type, t.Offset, start, t.Bytes));
             }
             var sorted = tensors.OrderBy(t => t.FileOffset).ToList();
             for (int i = 1; i < sorted.Count; i++)
                 if (sorted[i].FileOffset < sorted[i - 1].FileOffset + sorted[i - 1].ByteLength)
-                    throw r.Error($"tensors '{sorted[i - 1].Name}' and '{sorted[i].Name}' overlap", sorted[i].FileOffset);
+                    throw r.Error(
+                        $"tensors '{sorted[i - 1].Name}' and '{sorted[i].Name}' overlap", sorted[i].FileOffset);
 
             return new GgufFile(path, handle, version, metadata, tensors, alignment, dataOffset, length);
         }
@@ -178,12 +202,15 @@ public sealed class GgufFile : IDisposable
     {
         long at = r.Position;
         ulong len = r.U64($"{what} length");
-        if (len > (ulong)r.Remaining) throw r.Error($"{what} length {len} exceeds the {r.Remaining} remaining bytes", at);
+        if (len > (ulong)r.Remaining)
+            throw r.Error($"{what} length {len} exceeds the {r.Remaining} remaining bytes", at);
         return r.Utf8((long)len, what);
     }
 
-    /// <summary>Longest metadata array read (2^24 items): real files hold vocabularies and merges of at most a few
-    /// hundred thousand, so a larger count is a damaged or hostile file, refused before anything is allocated.</summary>
+    /// <summary>
+    /// Longest metadata array read (2^24 items): real files hold vocabularies and merges of at most a few hundred
+    /// thousand, so a larger count is a damaged or hostile file, refused before anything is allocated.
+    /// </summary>
     public const long MaxArrayLength = 1 << 24;
 
     static int MinBytes(GgufValueType t) => t switch
@@ -196,7 +223,8 @@ public sealed class GgufFile : IDisposable
         _ => 1,
     };
 
-    static (object Value, GgufValueType? ElementType) ReadValue(BoundedReader r, GgufValueType type, string key, long typeAt, int depth)
+    static (object Value, GgufValueType? ElementType) ReadValue(
+        BoundedReader r, GgufValueType type, string key, long typeAt, int depth)
     {
         switch (type)
         {
@@ -237,18 +265,34 @@ public sealed class GgufFile : IDisposable
         int count = checked((int)n);
         switch (et)
         {
-            case GgufValueType.UInt8: { var a = new byte[count]; for (int i = 0; i < count; i++) a[i] = r.U8(key); return a; }
-            case GgufValueType.Int8: { var a = new sbyte[count]; for (int i = 0; i < count; i++) a[i] = (sbyte)r.U8(key); return a; }
-            case GgufValueType.UInt16: { var a = new ushort[count]; for (int i = 0; i < count; i++) a[i] = r.U16(key); return a; }
-            case GgufValueType.Int16: { var a = new short[count]; for (int i = 0; i < count; i++) a[i] = (short)r.U16(key); return a; }
-            case GgufValueType.UInt32: { var a = new uint[count]; for (int i = 0; i < count; i++) a[i] = r.U32(key); return a; }
-            case GgufValueType.Int32: { var a = new int[count]; for (int i = 0; i < count; i++) a[i] = (int)r.U32(key); return a; }
-            case GgufValueType.Float32: { var a = new float[count]; for (int i = 0; i < count; i++) a[i] = r.F32(key); return a; }
-            case GgufValueType.Bool: { var a = new bool[count]; for (int i = 0; i < count; i++) a[i] = r.U8(key) != 0; return a; }
-            case GgufValueType.UInt64: { var a = new ulong[count]; for (int i = 0; i < count; i++) a[i] = r.U64(key); return a; }
-            case GgufValueType.Int64: { var a = new long[count]; for (int i = 0; i < count; i++) a[i] = (long)r.U64(key); return a; }
-            case GgufValueType.Float64: { var a = new double[count]; for (int i = 0; i < count; i++) a[i] = r.F64(key); return a; }
-            case GgufValueType.String: { var a = new string[count]; for (int i = 0; i < count; i++) a[i] = ReadString(r, $"element {i} of '{key}'"); return a; }
+            case GgufValueType.UInt8:
+                { var a = new byte[count]; for (int i = 0; i < count; i++) a[i] = r.U8(key); return a; }
+            case GgufValueType.Int8:
+                { var a = new sbyte[count]; for (int i = 0; i < count; i++) a[i] = (sbyte)r.U8(key); return a; }
+            case GgufValueType.UInt16:
+                { var a = new ushort[count]; for (int i = 0; i < count; i++) a[i] = r.U16(key); return a; }
+            case GgufValueType.Int16:
+                { var a = new short[count]; for (int i = 0; i < count; i++) a[i] = (short)r.U16(key); return a; }
+            case GgufValueType.UInt32:
+                { var a = new uint[count]; for (int i = 0; i < count; i++) a[i] = r.U32(key); return a; }
+            case GgufValueType.Int32:
+                { var a = new int[count]; for (int i = 0; i < count; i++) a[i] = (int)r.U32(key); return a; }
+            case GgufValueType.Float32:
+                { var a = new float[count]; for (int i = 0; i < count; i++) a[i] = r.F32(key); return a; }
+            case GgufValueType.Bool:
+                { var a = new bool[count]; for (int i = 0; i < count; i++) a[i] = r.U8(key) != 0; return a; }
+            case GgufValueType.UInt64:
+                { var a = new ulong[count]; for (int i = 0; i < count; i++) a[i] = r.U64(key); return a; }
+            case GgufValueType.Int64:
+                { var a = new long[count]; for (int i = 0; i < count; i++) a[i] = (long)r.U64(key); return a; }
+            case GgufValueType.Float64:
+                { var a = new double[count]; for (int i = 0; i < count; i++) a[i] = r.F64(key); return a; }
+            case GgufValueType.String:
+            {
+                var a = new string[count];
+                for (int i = 0; i < count; i++) a[i] = ReadString(r, $"element {i} of '{key}'");
+                return a;
+            }
             default:
             {
                 var a = new object[count];
@@ -271,8 +315,13 @@ public sealed class GgufFile : IDisposable
         return found;
     }
 
-    /// <summary>The value of a metadata key, converted to <typeparamref name="T"/> (any integer type widens to long/int).</summary>
-    public T Get<T>(string key) => TryGet(key, out var v) ? Convert<T>(v!, key) : throw new KeyNotFoundException($"{Path}: no metadata key '{key}'");
+    /// <summary>
+    /// The value of a metadata key, converted to <typeparamref name="T"/> (any integer type widens to long/int).
+    /// </summary>
+    public T Get<T>(string key) =>
+        TryGet(key, out var v)
+            ? Convert<T>(v!, key)
+            : throw new KeyNotFoundException($"{Path}: no metadata key '{key}'");
 
     /// <summary>The value of a metadata key, or <paramref name="fallback"/> when absent.</summary>
     public T GetOrDefault<T>(string key, T fallback) => TryGet(key, out var v) ? Convert<T>(v!, key) : fallback;
@@ -294,15 +343,20 @@ public sealed class GgufFile : IDisposable
     {
         var bytes = new byte[info.ByteLength];
         int n = RandomAccess.Read(handle, bytes, info.FileOffset);
-        if (n != bytes.Length) throw new InvalidDataException($"{Path}: tensor '{info.Name}' data ends early (byte offset {info.FileOffset + n})");
+        if (n != bytes.Length)
+            throw new InvalidDataException(
+                $"{Path}: tensor '{info.Name}' data ends early (byte offset {info.FileOffset + n})");
         return bytes;
     }
 
-    /// <summary>The tensor's values as float32 in ggml order (ne0 fastest), dequantised from F16/BF16/Q8_0/Q4_0.</summary>
+    /// <summary>
+    /// The tensor's values as float32 in ggml order (ne0 fastest), dequantised from F16/BF16/Q8_0/Q4_0.
+    /// </summary>
     public float[] ReadFloats(GgufTensorInfo info)
     {
         if (!GgmlTypes.CanDequantize(info.Type))
-            throw new NotSupportedException($"{Path}: tensor '{info.Name}' is {info.Type}; only F32, F16, BF16, Q8_0 and Q4_0 are dequantised");
+            throw new NotSupportedException($"{Path}: tensor '{info.Name}' is {info.Type}; "
+                + "only F32, F16, BF16, Q8_0 and Q4_0 are dequantised");
         return Dequantize.ToFloat32(ReadBytes(info), info.Type, info.ElementCount);
     }
 
@@ -341,7 +395,9 @@ public sealed class GgufFile : IDisposable
 /// <summary>ggml block formats turned back into float32.</summary>
 public static class Dequantize
 {
-    /// <summary>Dequantises <paramref name="count"/> values of <paramref name="type"/> from <paramref name="data"/>.</summary>
+    /// <summary>
+    /// Dequantises <paramref name="count"/> values of <paramref name="type"/> from <paramref name="data"/>.
+    /// </summary>
     public static float[] ToFloat32(ReadOnlySpan<byte> data, GgmlType type, long count)
     {
         long needed = count / GgmlTypes.BlockSize(type) * GgmlTypes.BlockBytes(type);
@@ -354,10 +410,12 @@ public static class Dequantize
                 for (long i = 0; i < count; i++) y[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(int)(4 * i)..]);
                 break;
             case GgmlType.F16:
-                for (long i = 0; i < count; i++) y[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data[(int)(2 * i)..]);
+                for (long i = 0; i < count; i++)
+                    y[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data[(int)(2 * i)..]);
                 break;
             case GgmlType.BF16:
-                for (long i = 0; i < count; i++) y[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data[(int)(2 * i)..]));
+                for (long i = 0; i < count; i++)
+                    y[i] = BFloat16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data[(int)(2 * i)..]));
                 break;
             case GgmlType.Q8_0:
                 // block: f16 scale d, then 32 int8 quants; x = d * q
@@ -369,7 +427,8 @@ public static class Dequantize
                 }
                 break;
             case GgmlType.Q4_0:
-                // block: f16 scale d, then 16 bytes; low nibbles are values 0..15, high nibbles values 16..31; x = d * (q - 8)
+                // block: f16 scale d, then 16 bytes; low nibbles are values 0..15, high nibbles values 16..31;
+                // x = d * (q - 8)
                 for (long b = 0; b < count / 32; b++)
                 {
                     var block = data.Slice((int)(b * 18), 18);

@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 
 namespace CourseWorkbook.Weights;
 
-/// <summary>One tensor entry of a safetensors header: dtype name, shape and absolute byte range in the file.</summary>
+/// <summary>
+/// One tensor entry of a safetensors header: dtype name, shape and absolute byte range in the file.
+/// </summary>
 public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, long Start, long End)
 {
     /// <summary>Bytes of data.</summary>
@@ -30,7 +32,8 @@ public sealed class SafeTensorsFile : IDisposable
     readonly SafeFileHandle handle;
     readonly Dictionary<string, SafeTensorInfo> byName;
 
-    SafeTensorsFile(string path, SafeFileHandle handle, List<SafeTensorInfo> tensors, Dictionary<string, string> metadata, long dataStart)
+    SafeTensorsFile(string path, SafeFileHandle handle,
+        List<SafeTensorInfo> tensors, Dictionary<string, string> metadata, long dataStart)
     {
         Path = path; this.handle = handle; Tensors = tensors; Metadata = metadata; DataStart = dataStart;
         byName = tensors.ToDictionary(t => t.Name);
@@ -77,7 +80,10 @@ public sealed class SafeTensorsFile : IDisposable
             if (FirstInvalidUtf8(json) is { } bad) throw Bad("header is not valid UTF-8", 8 + bad);
             JsonDocument doc;
             try { doc = JsonDocument.Parse(json); }
-            catch (JsonException e) { throw Bad($"header is not valid JSON: {e.Message}", 8 + (e.BytePositionInLine ?? 0)); }
+            catch (JsonException e)
+            {
+                throw Bad($"header is not valid JSON: {e.Message}", 8 + (e.BytePositionInLine ?? 0));
+            }
             using var _ = doc;
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("header JSON is not an object", 8);
 
@@ -85,16 +91,22 @@ public sealed class SafeTensorsFile : IDisposable
             var metadata = new Dictionary<string, string>();
             var names = new HashSet<string>(StringComparer.Ordinal);
             // Where a tensor's entry starts in the file: the first occurrence of its quoted name in the header.
-            long At(string name) =>
-                8 + Math.Max(0, json.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(name))));
+            long At(string name)
+            {
+                var quotedName = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(name));
+                return 8 + Math.Max(0, json.AsSpan().IndexOf(quotedName));
+            }
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
-                if (!names.Add(prop.Name)) throw Bad($"tensor '{prop.Name}' appears twice in the header", At(prop.Name));
+                if (!names.Add(prop.Name))
+                    throw Bad($"tensor '{prop.Name}' appears twice in the header", At(prop.Name));
                 if (prop.Name == "__metadata__")
                 {
                     if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad("__metadata__ is not an object", 8);
                     foreach (var m in prop.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw Bad($"__metadata__ value '{m.Name}' is not a string", 8);
+                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String
+                            ? m.Value.GetString()!
+                            : throw Bad($"__metadata__ value '{m.Name}' is not a string", 8);
                     continue;
                 }
                 var e = prop.Value;
@@ -102,12 +114,15 @@ public sealed class SafeTensorsFile : IDisposable
                 if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("dtype", out var dt)
                     || !e.TryGetProperty("shape", out var sh) || !e.TryGetProperty("data_offsets", out var off))
                     throw Bad($"tensor '{prop.Name}' lacks dtype, shape or data_offsets", at);
-                if (dt.ValueKind != JsonValueKind.String) throw Bad($"tensor '{prop.Name}' has a dtype that is not a string: {dt}", at);
+                if (dt.ValueKind != JsonValueKind.String)
+                    throw Bad($"tensor '{prop.Name}' has a dtype that is not a string: {dt}", at);
                 string dtype = dt.GetString()!;
                 int size = ElementSize(dtype) ?? throw Bad($"tensor '{prop.Name}' has unknown dtype '{dtype}'", at);
-                if (sh.ValueKind != JsonValueKind.Array || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
+                if (sh.ValueKind != JsonValueKind.Array
+                    || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
                     || off.EnumerateArray().Any(o => o.ValueKind != JsonValueKind.Number))
-                    throw Bad($"tensor '{prop.Name}': shape must be an array and data_offsets a [begin, end] pair of numbers", at);
+                    throw Bad($"tensor '{prop.Name}': shape must be an array "
+                        + "and data_offsets a [begin, end] pair of numbers", at);
                 var shape = new long[sh.GetArrayLength()];
                 long elements = 1;
                 int d = 0;
@@ -116,15 +131,19 @@ public sealed class SafeTensorsFile : IDisposable
                     if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out long v) || v < 0)
                         throw Bad($"tensor '{prop.Name}' has an invalid dimension {dim}", at);
                     shape[d++] = v;
-                    if (v != 0 && elements > long.MaxValue / v) throw Bad($"tensor '{prop.Name}' element count overflows", at);
+                    if (v != 0 && elements > long.MaxValue / v)
+                        throw Bad($"tensor '{prop.Name}' element count overflows", at);
                     elements *= v;
                 }
-                if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+                if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end)
+                    || begin < 0 || end < begin)
                     throw Bad($"tensor '{prop.Name}' has invalid data_offsets {off}", at);
                 if (end > dataLength)
-                    throw Bad($"tensor '{prop.Name}' data [{begin}, {end}) runs past the {dataLength}-byte data section", dataStart + begin);
+                    throw Bad($"tensor '{prop.Name}' data [{begin}, {end}) "
+                        + $"runs past the {dataLength}-byte data section", dataStart + begin);
                 if (elements > long.MaxValue / size || elements * size != end - begin)
-                    throw Bad($"tensor '{prop.Name}': {dtype} {FormatShape(shape)} needs {elements}×{size} bytes but data_offsets give {end - begin}", dataStart + begin);
+                    throw Bad($"tensor '{prop.Name}': {dtype} {FormatShape(shape)} needs {elements}×{size} bytes "
+                        + $"but data_offsets give {end - begin}", dataStart + begin);
                 tensors.Add(new SafeTensorInfo(prop.Name, dtype, shape, dataStart + begin, dataStart + end));
             }
             var sorted = tensors.OrderBy(t => t.Start).ToList();
@@ -176,7 +195,8 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>The torch dtype of a safetensors dtype name.</summary>
     public static ScalarType ToScalarType(string dtype) => dtype switch
     {
-        "F32" => ScalarType.Float32, "F16" => ScalarType.Float16, "BF16" => ScalarType.BFloat16, "F64" => ScalarType.Float64,
+        "F32" => ScalarType.Float32, "F16" => ScalarType.Float16,
+        "BF16" => ScalarType.BFloat16, "F64" => ScalarType.Float64,
         "I64" => ScalarType.Int64, "I32" => ScalarType.Int32, "I16" => ScalarType.Int16, "I8" => ScalarType.Int8,
         "U8" => ScalarType.Byte, "BOOL" => ScalarType.Bool,
         _ => throw new NotSupportedException($"safetensors dtype {dtype} has no TorchSharp equivalent"),
@@ -185,7 +205,8 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>The safetensors dtype name of a torch dtype.</summary>
     public static string FromScalarType(ScalarType t) => t switch
     {
-        ScalarType.Float32 => "F32", ScalarType.Float16 => "F16", ScalarType.BFloat16 => "BF16", ScalarType.Float64 => "F64",
+        ScalarType.Float32 => "F32", ScalarType.Float16 => "F16",
+        ScalarType.BFloat16 => "BF16", ScalarType.Float64 => "F64",
         ScalarType.Int64 => "I64", ScalarType.Int32 => "I32", ScalarType.Int16 => "I16", ScalarType.Int8 => "I8",
         ScalarType.Byte => "U8", ScalarType.Bool => "BOOL",
         _ => throw new NotSupportedException($"{t} cannot be stored in safetensors here"),
@@ -194,8 +215,11 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>Reads every tensor into a name → tensor dictionary (a state dict).</summary>
     public Dictionary<string, Tensor> ReadAll() => Tensors.ToDictionary(t => t.Name, t => ReadTensor(t.Name));
 
-    /// <summary>Writes tensors (in the given order) and optional metadata to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes tensors (in the given order) and optional metadata to <paramref name="path"/> atomically.
+    /// </summary>
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.Select(kv => (kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
         try
@@ -206,7 +230,12 @@ public sealed class SafeTensorsFile : IDisposable
             foreach (var (name, t) in list)
             {
                 long bytes = t.numel() * t.ElementSize;
-                header[name] = new { dtype = FromScalarType(t.dtype), shape = t.shape, data_offsets = new[] { offset, offset + bytes } };
+                header[name] = new
+                {
+                    dtype = FromScalarType(t.dtype),
+                    shape = t.shape,
+                    data_offsets = new[] { offset, offset + bytes }
+                };
                 offset += bytes;
             }
             var json = JsonSerializer.SerializeToUtf8Bytes(header);

@@ -8,9 +8,11 @@ public static class Attention
 {
     /// <summary>Attention(Q, K, V) = softmax(QKᵀ/√d_k, masked) · V for q [B, H, Tq, d], k/v [B, H, Tk, d];
     /// <paramref name="allowed"/> (bool, broadcastable to [B, H, Tq, Tk]) is true where a query may look at a key.
-    /// <paramref name="weights"/> receives the attention probabilities; <paramref name="dropout"/> &gt; 0 (training only) drops
-    /// some of them before they weigh the values, as BERT's attention_probs_dropout_prob does.</summary>
-    public static Tensor ScaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor? allowed, out Tensor weights, double dropout = 0)
+    /// <paramref name="weights"/> receives the attention probabilities;
+    /// <paramref name="dropout"/> &gt; 0 (training only) drops some of them before they weigh the values, as BERT's
+    /// attention_probs_dropout_prob does.</summary>
+    public static Tensor ScaledDotProduct(
+        Tensor q, Tensor k, Tensor v, Tensor? allowed, out Tensor weights, double dropout = 0)
     {
         var scores = torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1]);
         if (allowed is not null)
@@ -26,10 +28,13 @@ public static class Attention
 
     /// <summary>The padding mask [B, 1, 1, Tk] from an attention mask [B, Tk] (1 = real token, 0 = padding):
     /// no query may look at a padding key.</summary>
-    public static Tensor PaddingMask(Tensor attentionMask) => attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(2);
+    public static Tensor PaddingMask(Tensor attentionMask) =>
+        attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(2);
 
-    /// <summary>Grouped-query attention's head sharing: [B, H_kv, T, d] → [B, H_kv·groups, T, d], each key/value head
-    /// repeated for the <paramref name="groups"/> query heads that share it (query head h uses kv head h / groups).</summary>
+    /// <summary>
+    /// Grouped-query attention's head sharing: [B, H_kv, T, d] → [B, H_kv·groups, T, d], each key/value head
+    /// repeated for the <paramref name="groups"/> query heads that share it (query head h uses kv head h / groups).
+    /// </summary>
     public static Tensor RepeatKv(Tensor x, long groups) =>
         groups == 1 ? x : x.repeat_interleave(groups, dim: 1);
 

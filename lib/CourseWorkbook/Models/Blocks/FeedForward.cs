@@ -14,7 +14,8 @@ public sealed class GeluMlp : nn.Module<Tensor, Tensor>
 
     /// <summary>An MLP d → hidden → d; <paramref name="conv1d"/> stores weights [in, out] as HF's GPT-2 Conv1D does;
     /// <paramref name="tanhApproximation"/> selects GPT-2's "gelu_new" instead of the exact erf GELU.</summary>
-    public GeluMlp(long dim, long hidden, bool conv1d = false, bool tanhApproximation = false, Device? device = null, ScalarType? dtype = null)
+    public GeluMlp(long dim, long hidden, bool conv1d = false, bool tanhApproximation = false,
+        Device? device = null, ScalarType? dtype = null)
         : base(nameof(GeluMlp))
     {
         TanhApproximation = tanhApproximation;
@@ -31,7 +32,9 @@ public sealed class GeluMlp : nn.Module<Tensor, Tensor>
 
     /// <summary>GELU(x) = x·Φ(x), exact (erf) or with the tanh approximation.</summary>
     public static Tensor Gelu(Tensor x, bool tanhApproximation) =>
-        nn.functional.gelu(x, tanhApproximation ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        nn.functional.gelu(x, tanhApproximation
+            ? TorchSharp.Modules.GELU.Approximate.tanh
+            : TorchSharp.Modules.GELU.Approximate.none);
 }
 
 /// <summary>The gated MLP of Llama/Qwen2 (Shazeer 2020): y = W_down(SiLU(W_gate x) ⊙ W_up x), no biases.</summary>
@@ -66,8 +69,11 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
     /// <summary>b, shape [out].</summary>
     public Parameter bias;
 
-    /// <summary>A Conv1D from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>, W ~ N(0, 0.02²).</summary>
-    public Conv1D(long inFeatures, long outFeatures, Device? device = null, ScalarType? dtype = null) : base(nameof(Conv1D))
+    /// <summary>
+    /// A Conv1D from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>, W ~ N(0, 0.02²).
+    /// </summary>
+    public Conv1D(long inFeatures, long outFeatures, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(Conv1D))
     {
         weight = new Parameter(torch.empty(new[] { inFeatures, outFeatures }, dtype: dtype, device: device));
         bias = new Parameter(torch.zeros(new[] { outFeatures }, dtype: dtype, device: device));

@@ -14,10 +14,13 @@ public sealed class KvCache : IDisposable
 
     /// <summary>A cache for <paramref name="numLayers"/> layers of <paramref name="kvHeads"/> heads of size
     /// <paramref name="headDim"/>, holding up to <paramref name="capacity"/> tokens per sequence.</summary>
-    public KvCache(int numLayers, int kvHeads, int headDim, int capacity, long batch = 1, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public KvCache(int numLayers, int kvHeads, int headDim, int capacity, long batch = 1,
+        ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         Capacity = capacity;
-        layers = Enumerable.Range(0, numLayers).Select(_ => new KvCacheLayer(batch, kvHeads, headDim, capacity, dtype, device)).ToArray();
+        layers = Enumerable.Range(0, numLayers)
+            .Select(_ => new KvCacheLayer(batch, kvHeads, headDim, capacity, dtype, device))
+            .ToArray();
     }
 
     /// <summary>The cache of one layer.</summary>
@@ -32,7 +35,8 @@ public sealed class KvCache : IDisposable
     public long SizeInBytes => layers.Sum(l => l.SizeInBytes);
 
     /// <summary>2 × layers × kv_heads × head_dim × bytes_per_element × tokens (× batch).</summary>
-    public static long BytesFor(int numLayers, int kvHeads, int headDim, double bytesPerElement, long tokens, long batch = 1) =>
+    public static long BytesFor(
+        int numLayers, int kvHeads, int headDim, double bytesPerElement, long tokens, long batch = 1) =>
         (long)(2.0 * numLayers * kvHeads * headDim * bytesPerElement * tokens * batch);
 
     /// <summary>Forgets all tokens (keeps the memory).</summary>
@@ -42,15 +46,19 @@ public sealed class KvCache : IDisposable
     public void Dispose() { foreach (var l in layers) l.Dispose(); }
 }
 
-/// <summary>One layer's keys and values, [B, H_kv, capacity, d] each, filled from position 0 up to <see cref="Length"/>.</summary>
+/// <summary>
+/// One layer's keys and values, [B, H_kv, capacity, d] each, filled from position 0 up to <see cref="Length"/>.
+/// </summary>
 public sealed class KvCacheLayer : IDisposable
 {
     readonly Tensor keys, values;
 
     internal KvCacheLayer(long batch, int kvHeads, int headDim, int capacity, ScalarType dtype, Device? device)
     {
-        keys = torch.zeros(new[] { batch, kvHeads, capacity, (long)headDim }, dtype: dtype, device: device).DetachFromDisposeScope();
-        values = torch.zeros(new[] { batch, kvHeads, capacity, (long)headDim }, dtype: dtype, device: device).DetachFromDisposeScope();
+        keys = torch.zeros(new[] { batch, kvHeads, capacity, (long)headDim }, dtype: dtype, device: device)
+            .DetachFromDisposeScope();
+        values = torch.zeros(new[] { batch, kvHeads, capacity, (long)headDim }, dtype: dtype, device: device)
+            .DetachFromDisposeScope();
     }
 
     /// <summary>Tokens stored.</summary>
@@ -58,11 +66,14 @@ public sealed class KvCacheLayer : IDisposable
     /// <summary>Bytes allocated.</summary>
     public long SizeInBytes => 2 * keys.numel() * keys.ElementSize;
 
-    /// <summary>Stores k, v [B, H_kv, T, d] after the tokens already cached and returns views of all keys and values so far.</summary>
+    /// <summary>
+    /// Stores k, v [B, H_kv, T, d] after the tokens already cached and returns views of all keys and values so far.
+    /// </summary>
     public (Tensor Keys, Tensor Values) Append(Tensor k, Tensor v)
     {
         int t = (int)k.shape[2];
-        if (Length + t > keys.shape[2]) throw new InvalidOperationException($"KV cache full: {Length} + {t} > {keys.shape[2]} tokens");
+        if (Length + t > keys.shape[2])
+            throw new InvalidOperationException($"KV cache full: {Length} + {t} > {keys.shape[2]} tokens");
         using (torch.no_grad())
         {
             keys.narrow(2, Length, t).copy_(k);

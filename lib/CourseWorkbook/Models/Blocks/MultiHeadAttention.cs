@@ -23,13 +23,16 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
 
     /// <summary>Attention over <paramref name="dim"/>-wide vectors with <paramref name="heads"/> query heads and
     /// <paramref name="kvHeads"/> key/value heads (= heads for plain MHA, 1 for multi-query attention).</summary>
-    public MultiHeadAttention(long dim, int heads, int? kvHeads = null, int? headDim = null, bool qkvBias = false, bool outputBias = false,
-        RotaryEmbedding? rope = null, bool causal = true, Device? device = null, ScalarType? dtype = null) : base(nameof(MultiHeadAttention))
+    public MultiHeadAttention(long dim, int heads, int? kvHeads = null, int? headDim = null,
+        bool qkvBias = false, bool outputBias = false, RotaryEmbedding? rope = null, bool causal = true,
+        Device? device = null, ScalarType? dtype = null)
+        : base(nameof(MultiHeadAttention))
     {
         NumHeads = heads;
         NumKvHeads = kvHeads ?? heads;
         HeadDim = headDim ?? (int)(dim / heads);
-        if (NumHeads % NumKvHeads != 0) throw new ArgumentException($"{NumHeads} query heads cannot be shared evenly by {NumKvHeads} kv heads");
+        if (NumHeads % NumKvHeads != 0)
+            throw new ArgumentException($"{NumHeads} query heads cannot be shared evenly by {NumKvHeads} kv heads");
         Causal = causal;
         q_proj = nn.Linear(dim, NumHeads * HeadDim, qkvBias, device, dtype);
         k_proj = nn.Linear(dim, NumKvHeads * HeadDim, qkvBias, device, dtype);

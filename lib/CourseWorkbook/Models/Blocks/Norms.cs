@@ -13,7 +13,8 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     public Parameter bias;
 
     /// <summary>A LayerNorm over vectors of size <paramref name="dim"/>.</summary>
-    public LayerNorm(long dim, double eps = 1e-5, Device? device = null, ScalarType? dtype = null) : base(nameof(LayerNorm))
+    public LayerNorm(long dim, double eps = 1e-5, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(LayerNorm))
     {
         Eps = eps;
         weight = new Parameter(torch.ones(new[] { dim }, dtype: dtype, device: device));
@@ -33,7 +34,9 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Root-mean-square normalisation: y = x / √(mean(x²) + ε) · γ — no centring, no bias (Llama, Qwen2).</summary>
+/// <summary>
+/// Root-mean-square normalisation: y = x / √(mean(x²) + ε) · γ — no centring, no bias (Llama, Qwen2).
+/// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     /// <summary>γ, initialised to 1.</summary>

@@ -6,9 +6,13 @@ namespace CourseWorkbook.Models;
 /// <summary>How a head's dimensions are paired for rotation.</summary>
 public enum RopeLayout
 {
-    /// <summary>Hugging Face "rotate_half": dimension j pairs with j + d/2 (GPT-NeoX, HF Llama/Qwen2 checkpoints).</summary>
+    /// <summary>
+    /// Hugging Face "rotate_half": dimension j pairs with j + d/2 (GPT-NeoX, HF Llama/Qwen2 checkpoints).
+    /// </summary>
     HalfSplit,
-    /// <summary>Adjacent pairs (2j, 2j+1), as in the RoFormer paper, Meta's Llama code, llama2.c and GGUF llama weights.</summary>
+    /// <summary>
+    /// Adjacent pairs (2j, 2j+1), as in the RoFormer paper, Meta's Llama code, llama2.c and GGUF llama weights.
+    /// </summary>
     AdjacentPairs,
 }
 
@@ -18,11 +22,15 @@ public sealed class RotaryEmbedding : nn.Module<Tensor, long, Tensor>
 {
     readonly Tensor cos, sin;
 
-    /// <summary>Precomputes cos/sin for <paramref name="maxPositions"/> positions of a head of size <paramref name="headDim"/>.</summary>
-    public RotaryEmbedding(int headDim, double theta = 10000, RopeLayout layout = RopeLayout.HalfSplit, int maxPositions = 2048, Device? device = null)
+    /// <summary>
+    /// Precomputes cos/sin for <paramref name="maxPositions"/> positions of a head of size <paramref name="headDim"/>.
+    /// </summary>
+    public RotaryEmbedding(int headDim, double theta = 10000, RopeLayout layout = RopeLayout.HalfSplit,
+        int maxPositions = 2048, Device? device = null)
         : base(nameof(RotaryEmbedding))
     {
-        if (headDim % 2 != 0) throw new ArgumentException($"head dimension must be even, got {headDim}", nameof(headDim));
+        if (headDim % 2 != 0)
+            throw new ArgumentException($"head dimension must be even, got {headDim}", nameof(headDim));
         HeadDim = headDim; Theta = theta; Layout = layout; MaxPositions = maxPositions;
         var (c, s) = Angles(headDim, theta, layout, maxPositions);
         cos = c.to(device ?? torch.CPU);
@@ -41,7 +49,9 @@ public sealed class RotaryEmbedding : nn.Module<Tensor, long, Tensor>
     /// <summary>Positions precomputed.</summary>
     public int MaxPositions { get; }
 
-    /// <summary>cos and sin tables [positions, headDim], each angle repeated over the two dimensions of its pair.</summary>
+    /// <summary>
+    /// cos and sin tables [positions, headDim], each angle repeated over the two dimensions of its pair.
+    /// </summary>
     public static (Tensor Cos, Tensor Sin) Angles(int headDim, double theta, RopeLayout layout, int positions)
     {
         int half = headDim / 2;
@@ -65,7 +75,9 @@ public sealed class RotaryEmbedding : nn.Module<Tensor, long, Tensor>
     public override Tensor forward(Tensor x, long startPos)
     {
         long t = x.shape[^2];
-        if (startPos + t > MaxPositions) throw new ArgumentOutOfRangeException(nameof(startPos), $"position {startPos + t - 1} ≥ {MaxPositions} precomputed");
+        if (startPos + t > MaxPositions)
+            throw new ArgumentOutOfRangeException(
+                nameof(startPos), $"position {startPos + t - 1} ≥ {MaxPositions} precomputed");
         var c = cos.narrow(0, startPos, t).to(x.dtype);
         var s = sin.narrow(0, startPos, t).to(x.dtype);
         return x * c + Rotate(x, Layout) * s;
@@ -82,7 +94,9 @@ public sealed class RotaryEmbedding : nn.Module<Tensor, long, Tensor>
         return x * c + Rotate(x, Layout) * s;
     }
 
-    /// <summary>The 90° partner of each pair: (x₁, x₂) → (−x₂, x₁), pairs laid out as <paramref name="layout"/> says.</summary>
+    /// <summary>
+    /// The 90° partner of each pair: (x₁, x₂) → (−x₂, x₁), pairs laid out as <paramref name="layout"/> says.
+    /// </summary>
     public static Tensor Rotate(Tensor x, RopeLayout layout)
     {
         long d = x.shape[^1];

@@ -4,13 +4,17 @@ using static TorchSharp.torch;
 namespace CourseWorkbook.Models;
 
 /// <summary>The fixed positional encoding of "Attention Is All You Need":
-/// PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d)); added to the token embeddings.</summary>
+/// PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d)); added to the token embeddings.
+/// </summary>
 public sealed class SinusoidalPositionalEncoding : nn.Module<Tensor, Tensor>
 {
     readonly Tensor pe;
 
-    /// <summary>Precomputes the table for <paramref name="maxLength"/> positions of width <paramref name="dim"/> (even).</summary>
-    public SinusoidalPositionalEncoding(int maxLength, int dim, Device? device = null) : base(nameof(SinusoidalPositionalEncoding))
+    /// <summary>
+    /// Precomputes the table for <paramref name="maxLength"/> positions of width <paramref name="dim"/> (even).
+    /// </summary>
+    public SinusoidalPositionalEncoding(int maxLength, int dim, Device? device = null)
+        : base(nameof(SinusoidalPositionalEncoding))
     {
         pe = Table(maxLength, dim).to(device ?? torch.CPU);
         register_buffer(nameof(pe), pe, persistent: false);

@@ -11,8 +11,11 @@ public sealed class TokenEmbedding : nn.Module<Tensor, Tensor>
     /// <summary>The table, shape [num_embeddings, dim] (HF key "weight").</summary>
     public Parameter weight;
 
-    /// <summary>A table of <paramref name="count"/> vectors of size <paramref name="dim"/>, initialised N(0, 0.02²).</summary>
-    public TokenEmbedding(long count, long dim, Device? device = null, ScalarType? dtype = null) : base(nameof(TokenEmbedding))
+    /// <summary>
+    /// A table of <paramref name="count"/> vectors of size <paramref name="dim"/>, initialised N(0, 0.02²).
+    /// </summary>
+    public TokenEmbedding(long count, long dim, Device? device = null, ScalarType? dtype = null)
+        : base(nameof(TokenEmbedding))
     {
         weight = new Parameter(torch.empty(new[] { count, dim }, dtype: dtype, device: device));
         using (torch.no_grad()) nn.init.normal_(weight, 0, 0.02);

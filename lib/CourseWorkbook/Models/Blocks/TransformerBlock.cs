@@ -6,7 +6,9 @@ namespace CourseWorkbook.Models;
 /// <summary>Where the normalisation sits relative to the residual connection.</summary>
 public enum NormPlacement
 {
-    /// <summary>x + F(LN(x)) — GPT-2, Llama: the residual stream is never normalised, deep stacks train stably.</summary>
+    /// <summary>
+    /// x + F(LN(x)) — GPT-2, Llama: the residual stream is never normalised, deep stacks train stably.
+    /// </summary>
     Pre,
     /// <summary>LN(x + F(x)) — the original Transformer and BERT.</summary>
     Post,
@@ -26,8 +28,11 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public nn.Module<Tensor, Tensor> mlp;
 
     /// <summary>Assembles a block from its four parts.</summary>
-    public TransformerBlock(nn.Module<Tensor, Tensor> ln_1, nn.Module<Tensor, Tensor> attn, nn.Module<Tensor, Tensor> ln_2,
-        nn.Module<Tensor, Tensor> mlp, NormPlacement placement = NormPlacement.Pre) : base(nameof(TransformerBlock))
+    public TransformerBlock(
+        nn.Module<Tensor, Tensor> ln_1, nn.Module<Tensor, Tensor> attn,
+        nn.Module<Tensor, Tensor> ln_2, nn.Module<Tensor, Tensor> mlp,
+        NormPlacement placement = NormPlacement.Pre)
+        : base(nameof(TransformerBlock))
     {
         if (attn is not ISelfAttention) throw new ArgumentException("attn must implement ISelfAttention", nameof(attn));
         this.ln_1 = ln_1; this.attn = attn; this.ln_2 = ln_2; this.mlp = mlp;
