@@ -52,15 +52,19 @@ internal static class ChartHtml
             if (!Plotly || !holder) return;
             var target = document.createElement("div");
             holder.appendChild(target);
-            Plotly.newPlot(target, figure.data, figure.layout, { displaylogo: false, responsive: true }).then(function () {
+            var options = { displaylogo: false, responsive: true };
+            Plotly.newPlot(target, figure.data, figure.layout, options).then(function () {
               // Interactive chart drawn: drop the static SVG that stood in for it.
-              Array.prototype.slice.call(holder.children).forEach(function (child) { if (child !== target) holder.removeChild(child); });
+              Array.prototype.slice.call(holder.children).forEach(function (child) {
+                if (child !== target) holder.removeChild(child);
+              });
             }, function () { holder.removeChild(target); });
           }
           function keepSvg() { /* plotly.js could not be loaded (offline?): the static SVG stays. */ }
           if (window.Plotly) { draw(window.Plotly); return; }
           if (typeof window.requirejs === "function" && typeof window.requirejs.config === "function") {
-            window.requirejs.config({ context: "courseworkbook", paths: { plotly: "PLOTLY_URL" } })(["plotly"], draw, keepSvg);
+            var require = window.requirejs.config({ context: "courseworkbook", paths: { plotly: "PLOTLY_URL" } });
+            require(["plotly"], draw, keepSvg);
             return;
           }
           window.courseWorkbookPlotly = window.courseWorkbookPlotly || new Promise(function (resolve, reject) {

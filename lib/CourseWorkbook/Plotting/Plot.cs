@@ -5,7 +5,8 @@ namespace CourseWorkbook.Plotting;
 /// Each returns a <see cref="Chart"/>; <see cref="ChartFormatting.Register"/> makes notebooks show it interactively
 /// (plotly.js) and as a static SVG.</summary>
 /// <example><code>
-/// Plot.Line("Training loss", "epoch", "loss", Series.FromY("train", trainLosses), Series.FromY("validation", valLosses))
+/// Plot.Line("Training loss", "epoch", "loss",
+///     Series.FromY("train", trainLosses), Series.FromY("validation", valLosses))
 /// Plot.Scatter("Embeddings after training", xs, ys, labels: classNames)
 /// Plot.Grid(3, before, afterFiveEpochs, afterTwentyEpochs)
 /// </code></example>
@@ -49,14 +50,16 @@ public static class Plot
     {
         Require(x.Count == y.Count, $"Scatter has {x.Count} x values but {y.Count} y values.");
         Require(labels is null || labels.Count == x.Count, $"Scatter has {x.Count} points but {labels?.Count} labels.");
-        Require(hoverTexts is null || hoverTexts.Count == x.Count, $"Scatter has {x.Count} points but {hoverTexts?.Count} hover texts.");
+        Require(hoverTexts is null || hoverTexts.Count == x.Count,
+            $"Scatter has {x.Count} points but {hoverTexts?.Count} hover texts.");
 
         // The point indices of each class, in the order the classes first appear (GroupBy keeps that order).
         var classes = Enumerable.Range(0, x.Count).GroupBy(i => labels?[i] ?? "points").ToList();
         if (labelOrder is not null)
         {
             var order = labelOrder.ToList();
-            classes = classes.OrderBy(g => order.IndexOf(g.Key) is var k && k >= 0 ? k : int.MaxValue).ToList(); // OrderBy is stable
+            // OrderBy is stable: classes absent from the order keep their first-seen order, after the others.
+            classes = classes.OrderBy(g => order.IndexOf(g.Key) is var k && k >= 0 ? k : int.MaxValue).ToList();
         }
         var traces = new List<Trace>();
         for (var k = 0; k < classes.Count; k++)
@@ -80,8 +83,10 @@ public static class Plot
         string xTitle = "", string yTitle = "")
     {
         int rows = z.GetLength(0), columns = z.GetLength(1);
-        Require(xLabels is null || xLabels.Count == columns, $"The heatmap has {columns} columns but {xLabels?.Count} x labels.");
-        Require(yLabels is null || yLabels.Count == rows, $"The heatmap has {rows} rows but {yLabels?.Count} y labels.");
+        Require(xLabels is null || xLabels.Count == columns,
+            $"The heatmap has {columns} columns but {xLabels?.Count} x labels.");
+        Require(yLabels is null || yLabels.Count == rows,
+            $"The heatmap has {rows} rows but {yLabels?.Count} y labels.");
         // Plotly merges equal category labels into one column, which would hide cells.
         Require(xLabels is null || xLabels.Distinct().Count() == columns, "Heatmap x labels must be distinct.");
         Require(yLabels is null || yLabels.Distinct().Count() == rows, "Heatmap y labels must be distinct.");
@@ -119,7 +124,8 @@ public static class Plot
         for (var i = 0; i < groups.Length; i++)
         {
             var (name, values) = groups[i];
-            Require(values.Count == categories.Count, $"Group '{name}' has {values.Count} values for {categories.Count} categories.");
+            Require(values.Count == categories.Count,
+                $"Group '{name}' has {values.Count} values for {categories.Count} categories.");
             traces.Add(new BarTrace(categories.ToArray(), values.ToArray()) { Name = name, Color = Palette.Color(i) });
         }
         var xAxis = Axis("x", "", AxisType.Category) with { ShowGrid = false };

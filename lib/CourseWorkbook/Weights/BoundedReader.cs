@@ -57,7 +57,8 @@ internal sealed class BoundedReader
     public float F32(string what) => BinaryPrimitives.ReadSingleLittleEndian(Take(4, what));
     public double F64(string what) => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, what));
 
-    /// <summary>Reads a count that must fit the rest of the file when each item takes at least <paramref name="minItemBytes"/>.</summary>
+    /// <summary>Reads a count that must fit the rest of the file when each item takes at least
+    /// <paramref name="minItemBytes"/>.</summary>
     public long Count(ulong raw, int minItemBytes, string what, long at)
     {
         if (raw > (ulong)Remaining / (ulong)Math.Max(1, minItemBytes))
