@@ -85,9 +85,13 @@ public class QuizTests : IDisposable
             Assert.True(positions.Count >= 3, $"{practical}: answers at {string.Join(", ", positions.Keys)} only");
             Assert.True(positions.Values.Max() <= bank.Questions.Count / 2,
                 $"{practical}: {positions.Values.Max()} of {bank.Questions.Count} answers in one position");
+            // A test-wise student who always picks the longest choice must not score well.
+            var longest = bank.Questions.Count(q => q.Choices.Count(c => c.Length >= q.Choices[q.Answer].Length) == 1);
+            Assert.True(longest <= bank.Questions.Count / 2,
+                $"{practical}: the right answer is the longest choice in {longest} of {bank.Questions.Count} questions");
             foreach (var q in bank.Questions)
             {
-                Assert.True(q.Question.Length >= 20, $"{q.Id}: question too short");
+                Assert.True(q.Question.Length >= 15, $"{q.Id}: question too short");
                 Assert.True(q.Explanation.Length >= 40, $"{q.Id}: explanation too short");
                 var sentences = q.Explanation.Split(". ").Length;
                 Assert.True(sentences <= 4, $"{q.Id}: explanation of {sentences} sentences");
