@@ -26,7 +26,8 @@ public class QuizTests : IDisposable
 
     static string BankPath(string practical) => Path.Combine(Root(), "data", "quiz", practical + ".json");
 
-    /// <summary>A valid bank of <paramref name="count"/> questions "99.1".."99.n" whose answers cycle a, b, c, d.</summary>
+    /// <summary>A valid bank of <paramref name="count"/> questions "99.1".."99.n" whose answers cycle a, b, c,
+    /// d.</summary>
     internal static JsonObject SampleBank(int count = 10) => new()
     {
         ["practical"] = "99-sample",
@@ -85,10 +86,15 @@ public class QuizTests : IDisposable
             Assert.True(positions.Count >= 3, $"{practical}: answers at {string.Join(", ", positions.Keys)} only");
             Assert.True(positions.Values.Max() <= bank.Questions.Count / 2,
                 $"{practical}: {positions.Values.Max()} of {bank.Questions.Count} answers in one position");
-            // A test-wise student who always picks the longest choice must not score well.
-            var longest = bank.Questions.Count(q => q.Choices.Count(c => c.Length >= q.Choices[q.Answer].Length) == 1);
-            Assert.True(longest <= bank.Questions.Count / 2,
-                $"{practical}: the right answer is the longest choice in {longest} of {bank.Questions.Count} questions");
+            // A test-wise student who always picks the longest (or the shortest) choice must not score well.
+            int Beaten(Func<int, int, bool> beats) => bank.Questions.Count(q =>
+                q.Choices.Count(c => beats(c.Length, q.Choices[q.Answer].Length)) == 1);
+            var longest = Beaten((other, right) => other >= right);
+            var shortest = Beaten((other, right) => other <= right);
+            Assert.True(longest <= bank.Questions.Count / 3,
+                $"{practical}: the right answer is the longest choice in {longest} of {bank.Questions.Count}");
+            Assert.True(shortest <= bank.Questions.Count / 3,
+                $"{practical}: the right answer is the shortest choice in {shortest} of {bank.Questions.Count}");
             foreach (var q in bank.Questions)
             {
                 Assert.True(q.Question.Length >= 15, $"{q.Id}: question too short");
