@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CourseWorkbook.Notebook;
@@ -291,17 +292,41 @@ public class QuizPublishingTests
         var answers = bank.Questions.Take(4).ToDictionary(q => q.Id, q => q.AnswerLetter);
         answers[bank.Questions[4].Id] = Quiz.Letter((bank.Questions[4].Answer + 2) % 4);
         var original = Console.Out;
-        Console.SetOut(TextWriter.Null);
+        var shown = new StringWriter();
+        Console.SetOut(shown);
+        QuizResult result;
         try
         {
-            var result = Quiz.Grade("02-embedding-visualization", answers);
-            Assert.Equal(4, result.Score);
-            Assert.Equal(4.0 / bank.Questions.Count, (double)Results.All["quiz_02_embedding_visualization_score"], 12);
-            Assert.Equal(5.0, (double)Results.All["quiz_02_embedding_visualization_answered"]);
-            Quiz.Show("02-embedding-visualization");
+            result = Quiz.Grade("02-embedding-visualization", answers);
         }
         finally { Console.SetOut(original); }
+        Assert.Equal(4, result.Score);
+        Assert.Equal(4.0 / bank.Questions.Count, (double)Results.All["quiz_02_embedding_visualization_score"], 12);
+        Assert.Equal(5.0, (double)Results.All["quiz_02_embedding_visualization_answered"]);
+        var fraction = (4.0 / bank.Questions.Count).ToString("0.####", CultureInfo.InvariantCulture);
+        Assert.Contains($"published: quiz_02_embedding_visualization_score = {fraction}", shown.ToString());
+        Assert.Contains("published: quiz_02_embedding_visualization_answered = 5", shown.ToString());
         Assert.Equal("quiz_08_peft_score", Quiz.ResultName("08-peft", "score"));
+    }
+
+    [Fact]
+    public void Show_writes_the_questions_with_lettered_choices_and_no_answers()
+    {
+        var bank = QuizBank.Load("05-model-anatomy");
+        var original = Console.Out;
+        var shown = new StringWriter();
+        Console.SetOut(shown);
+        try { Quiz.Show("05"); }
+        finally { Console.SetOut(original); }
+        var text = shown.ToString();
+        Assert.Contains(bank.Title, text);
+        foreach (var q in bank.Questions)
+        {
+            Assert.Contains($"{q.Id}  {q.Question}", text);
+            Assert.Contains($"d) {q.Choices[3]}", text);
+            Assert.DoesNotContain(q.Explanation, text);
+        }
+        Assert.Contains("Quiz.Grade(\"05-model-anatomy\", answers)", text);
     }
 }
 
