@@ -3,6 +3,7 @@ using CourseWorkbook.Notebook;
 using CourseWorkbook.Runtime;
 using CourseWorkbook.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CourseWorkbook.Clip;
@@ -79,24 +80,19 @@ public static class TinyClip
     /// <summary>Trains <paramref name="model"/> for <paramref name="steps"/> steps of <paramref name="batchSize"/>
     /// pairs drawn at random from <paramref name="data"/> with AdamW and
     /// <see cref="ContrastiveLosses.InfoNce(Tensor, Tensor, Tensor, double)"/>, logit_scale learned and clamped at
-    /// ln 100. Batches come from <paramref name="rng"/>; progress is shown.</summary>
+    /// ln 100. Batches come from <paramref name="rng"/>; progress is shown; <paramref name="evaluate"/>, if given, is
+    /// called before every <paramref name="evaluateEvery"/>-th step and after the last.</summary>
     public static ClipTrainingRun Train(ClipModel model, PairTensors data, int steps, int batchSize, Random rng,
-        double learningRate = 1e-3, string name = "tiny CLIP", int logEvery = 10)
+        double learningRate = 1e-3, string name = "tiny CLIP", int logEvery = 10, Action<int>? evaluate = null,
+        int evaluateEvery = 50)
     {
         model.train();
         var optimizer = optim.AdamW(model.parameters(), lr: learningRate, weight_decay: 0.01);
         var inverseTemperature = new List<double>();
-        var indices = new long[batchSize];
         var curve = TrainingLoop.Run(name, steps, optimizer, step =>
         {
-            // Distinct indices: two copies of one pair in a batch would be each other's false negatives.
-            for (int i = 0; i < batchSize; i++)
-            {
-                long candidate;
-                do candidate = rng.Next(data.Count); while (Array.IndexOf(indices, candidate, 0, i) >= 0);
-                indices[i] = candidate;
-            }
-            var index = torch.tensor(indices);
+            if (evaluate is not null && step % evaluateEvery == 0) evaluate(step);
+            var index = DistinctIndices(rng, data.Count, batchSize);
             var image = model.GetImageFeatures(data.Pixels.index_select(0, index));
             var text = model.GetTextFeatures(data.Ids.index_select(0, index));
             if (step % logEvery == 0 || step == steps - 1)
@@ -105,7 +101,73 @@ public static class TinyClip
         }, logEvery: logEvery);
         using (torch.no_grad()) model.logit_scale.clamp_(max: MaxLogitScale);
         model.eval();
+        evaluate?.Invoke(steps);
         return new ClipTrainingRun(curve, inverseTemperature);
+    }
+
+    /// <summary>The objective CLIP was compared with: predict the caption from the image. Here its simplest form, a
+    /// bag of words — the image tower, then <paramref name="head"/> (joint space → vocabulary), trained with binary
+    /// cross-entropy to say which tokens the caption contains. Same data, batches and optimiser as
+    /// <see cref="Train"/>.</summary>
+    public static TrainingCurve TrainCaptionPrediction(ClipModel model, nn.Module<Tensor, Tensor> head,
+        PairTensors data, int steps, int batchSize, Random rng, double learningRate = 1e-3, int logEvery = 10,
+        Action<int>? evaluate = null, int evaluateEvery = 50)
+    {
+        model.train();
+        var parameters = model.vision_model.parameters().Concat(model.visual_projection.parameters())
+            .Concat(head.parameters());
+        var optimizer = optim.AdamW(parameters, lr: learningRate, weight_decay: 0.01);
+        int vocabulary = model.Config.Text.VocabSize;
+        var curve = TrainingLoop.Run("bag of words", steps, optimizer, step =>
+        {
+            if (evaluate is not null && step % evaluateEvery == 0) evaluate(step);
+            var index = DistinctIndices(rng, data.Count, batchSize);
+            var logits = head.call(model.GetImageFeatures(data.Pixels.index_select(0, index)));
+            var target = BagOfWords(data.Ids.index_select(0, index), vocabulary, model.Config.Text);
+            return nn.functional.binary_cross_entropy_with_logits(logits, target);
+        }, logEvery: logEvery);
+        model.eval();
+        evaluate?.Invoke(steps);
+        return curve;
+    }
+
+    /// <summary>Zero-shot classification by a caption predictor: each label's score is Σ log σ(logit) over its words'
+    /// tokens (the log-probability that the caption contains them all); accuracy on <paramref name="images"/>.
+    /// </summary>
+    public static double CaptionPredictionAccuracy(ClipModel model, nn.Module<Tensor, Tensor> head,
+        ClipTokenizer tokenizer, IReadOnlyList<ImageCaption> images, IReadOnlyList<string> labels)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var logProbabilities = nn.functional.logsigmoid(head.call(model.GetImageFeatures(Pixels(images))));
+        var scores = torch.stack(labels.Select(label =>
+            logProbabilities.index_select(1, torch.tensor(tokenizer.EncodeIds(label).Select(i => (long)i).ToArray()))
+                .sum(1)).ToArray(), 1);
+        var best = scores.argmax(1).data<long>().ToArray();
+        return images.Select((image, i) => labels[(int)best[i]] == image.Scene.Label ? 1.0 : 0.0).Average();
+    }
+
+    /// <summary>Multi-hot targets [B, V] of the tokens in each caption, start, end and padding excluded.</summary>
+    static Tensor BagOfWords(Tensor ids, int vocabulary, ClipTowerConfig text)
+    {
+        var target = torch.zeros(ids.shape[0], vocabulary).scatter_(1, ids, torch.ones(ids.shape, ScalarType.Float32));
+        target[.., text.BosTokenId] = torch.tensor(0f);
+        target[.., text.EosTokenId] = torch.tensor(0f);
+        return target;
+    }
+
+    /// <summary><paramref name="count"/> distinct indices below <paramref name="size"/>: two copies of one pair in a
+    /// batch would be each other's false negatives.</summary>
+    static Tensor DistinctIndices(Random rng, int size, int count)
+    {
+        var indices = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            long candidate;
+            do candidate = rng.Next(size); while (Array.IndexOf(indices, candidate, 0, i) >= 0);
+            indices[i] = candidate;
+        }
+        return torch.tensor(indices);
     }
 
     /// <summary>ln 100: CLIP clips logit_scale so that 1/τ stays ≤ 100.</summary>
