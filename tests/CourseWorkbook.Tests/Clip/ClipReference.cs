@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CourseWorkbook.Tests.Embeddings;
 
 namespace CourseWorkbook.Tests.Clip;
 
@@ -6,13 +7,7 @@ namespace CourseWorkbook.Tests.Clip;
 /// independently of the C# code; and the clip-vit-base-patch32 config.json written by hand from the architecture.</summary>
 static class ClipReference
 {
-    public static string Path(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "CourseWorkbook.sln")))
-                return System.IO.Path.Combine(dir.FullName, "tests", "CourseWorkbook.Tests", "Clip", "reference", name);
-        throw new FileNotFoundException("repository root (CourseWorkbook.sln) not found above " + AppContext.BaseDirectory);
-    }
+    public static string Path(string name) => FixtureFiles.InTests("Clip", "reference", name);
 
     public static JsonElement Json(string name) => JsonDocument.Parse(File.ReadAllText(Path(name))).RootElement;
 
