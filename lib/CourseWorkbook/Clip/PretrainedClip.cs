@@ -3,7 +3,8 @@ using CourseWorkbook.Weights;
 namespace CourseWorkbook.Clip;
 
 /// <summary>A real CLIP checkpoint with its tokenizer, or the reason it is not there.</summary>
-public sealed record PretrainedClipLookup(ClipModel? Model, ClipTokenizer? Tokenizer, ModelSource? Source, string Message)
+public sealed record PretrainedClipLookup(ClipModel? Model, ClipTokenizer? Tokenizer, ModelSource? Source,
+    string Message)
 {
     /// <summary>True when the model and its tokenizer were loaded.</summary>
     public bool Found => Model is not null && Tokenizer is not null;
@@ -20,7 +21,8 @@ public static class PretrainedClip
     public const string VitBasePatch32 = "openai/clip-vit-base-patch32";
 
     /// <summary>The files a CLIP folder needs.</summary>
-    public static readonly IReadOnlyList<string> Files = ["config.json", "vocab.json", "merges.txt", "model.safetensors"];
+    public static readonly IReadOnlyList<string> Files =
+        ["config.json", "vocab.json", "merges.txt", "model.safetensors"];
 
     /// <summary>Finds (and with a hub client, downloads) the files and loads them; never throws for "not
     /// available": the lookup's message says what was searched.</summary>
@@ -42,7 +44,8 @@ public static class PretrainedClip
         if (!report.IsComplete)
         {
             model.Dispose();
-            return new PretrainedClipLookup(null, null, source, $"{paths["model.safetensors"]} did not load:\n{report}");
+            var message = $"{paths["model.safetensors"]} did not load:\n{report}";
+            return new PretrainedClipLookup(null, null, source, message);
         }
         model.eval();
         var tokenizer = ClipTokenizer.FromFiles(paths["vocab.json"], paths["merges.txt"]);
