@@ -56,6 +56,22 @@ public static class ContrastiveLosses
         return symmetric ? (loss + functional.cross_entropy(logits.t(), targets)) / 2 : loss;
     }
 
+    /// <summary>
+    /// CLIP's loss (Radford et al. 2021): the symmetric InfoNCE above with a <b>learnable</b> temperature.
+    /// logits = exp(s)·cos(qᵢ, kⱼ) where s = <paramref name="logitScale"/> (a scalar parameter, CLIP's logit_scale,
+    /// initialised at ln(1/0.07) and clamped at ln 100 so that 1/τ never exceeds 100); the loss is the mean of the
+    /// image→text and text→image cross-entropies. The gradient reaches s, so training learns τ.
+    /// </summary>
+    public static Tensor InfoNce(Tensor queries, Tensor keys, Tensor logitScale,
+        double maxLogitScale = 4.605170185988092)
+    {
+        var q = functional.normalize(queries, p: 2, dim: 1);
+        var k = functional.normalize(keys, p: 2, dim: 1);
+        var logits = q.matmul(k.t()) * logitScale.clamp_max(maxLogitScale).exp();
+        var targets = arange(logits.shape[0], dtype: ScalarType.Int64, device: logits.device);
+        return (functional.cross_entropy(logits, targets) + functional.cross_entropy(logits.t(), targets)) / 2;
+    }
+
     /// <summary>Row-wise Euclidean distance ‖a − b‖₂ (with a tiny ε inside the root so the gradient exists at 0,
     /// as PyTorch's pairwise_distance does).</summary>
     public static Tensor EuclideanDistance(Tensor a, Tensor b, double eps = 1e-6) =>

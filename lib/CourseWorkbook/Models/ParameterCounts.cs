@@ -52,6 +52,25 @@ public static class ParameterCounts
         return embeddings + c.NumHiddenLayers * layer + (pooler ? h * h + h : 0) + (mlmHead ? h * h + h + 2 * h + c.VocabSize : 0);
     }
 
+    /// <summary>CLIP: per tower L·[4(d² + d) (attention) + 2·2d (norms) + (d·I + I) + (I·d + d) (MLP)] + 2d (final
+    /// norm); the text tower adds V·d + P·d (tokens, positions); the image tower C·p²·d (patch convolution, no bias)
+    /// + d (class token) + (N + 1)·d (positions) + 2d (pre_layrnorm); then both projections (no bias) and the scalar
+    /// logit_scale.</summary>
+    public static long Clip(Clip.ClipConfig c)
+    {
+        static long Layers(Clip.ClipTowerConfig t)
+        {
+            long d = t.HiddenSize, i = t.IntermediateSize;
+            return t.NumHiddenLayers * (4 * (d * d + d) + 4 * d + (d * i + i) + (i * d + d)) + 2 * d;
+        }
+        var (tx, v) = (c.Text, c.Vision);
+        long text = ((long)tx.VocabSize + tx.MaxPositionEmbeddings) * tx.HiddenSize + Layers(tx);
+        long vision = (long)v.NumChannels * v.PatchSize * v.PatchSize * v.HiddenSize + v.HiddenSize
+            + (long)v.NumPositions * v.HiddenSize + 2L * v.HiddenSize + Layers(v);
+        long projections = (long)(tx.HiddenSize + v.HiddenSize) * c.ProjectionDim;
+        return text + vision + projections + 1;
+    }
+
     /// <summary>A ResNet of basic blocks: stem 3·64·7² + BN; per block two 3×3 convolutions with their BatchNorms
     /// (γ, β; running statistics are buffers, not parameters), plus a 1×1 "downsample" convolution and BN where the
     /// width changes; then the classifier (512·C + C) if any.</summary>

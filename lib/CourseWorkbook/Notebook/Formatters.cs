@@ -49,6 +49,8 @@ public static class Formatters
         Formatter.Register<ProgressView>((p, w) => w.Write(p.Line), "text/plain");
         Formatter.Register<Table>((t, w) => w.Write(t.ToHtml()), "text/html");
         Formatter.Register<Table>((t, w) => w.Write(t.ToString()), "text/plain");
+        Formatter.Register<ImageGallery>((g, w) => w.Write(g.ToHtml()), "text/html");
+        Formatter.Register<ImageGallery>((g, w) => w.Write(g.ToString()), "text/plain");
         Plotting.ChartFormatting.Register();
     }
 
