@@ -19,17 +19,24 @@ bool extrapolate = true;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out" && i + 1 < args.Length) output = args[++i];
-    else if (args[i] == "--budget" && i + 1 < args.Length) budgets = [double.Parse(args[++i], CultureInfo.InvariantCulture)];
+    else if (args[i] == "--budget" && i + 1 < args.Length)
+        budgets = [double.Parse(args[++i], CultureInfo.InvariantCulture)];
     else if (args[i] == "--models" && i + 1 < args.Length)
-        models = args[++i].Split(',').Select(m => m.Split(':')).Select(p => new SweepModel(int.Parse(p[0]), int.Parse(p[1]))).ToList();
+        models = args[++i].Split(',').Select(m => m.Split(':'))
+            .Select(p => new SweepModel(int.Parse(p[0]), int.Parse(p[1]))).ToList();
     else if (args[i] == "--no-extrapolation") extrapolate = false;
     else if (args[i] == "--lr" && i + 1 < args.Length)
         settings = settings with { LearningRate = double.Parse(args[++i], CultureInfo.InvariantCulture) };
-    else { Console.Error.WriteLine($"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,...)"); return 2; }
+    else
+    {
+        Console.Error.WriteLine($"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,..., --lr X)");
+        return 2;
+    }
 }
 Directory.CreateDirectory(output);
 var language = ScalingSweep.Language();
-Console.WriteLine($"language: vocab {language.Vocab}, order {language.Order}, entropy rate {language.EntropyRate:F4} nats/token, " +
+Console.WriteLine($"language: vocab {language.Vocab}, order {language.Order}, " +
+    $"entropy rate {language.EntropyRate:F4} nats/token, " +
     $"unigram entropy {language.UnigramEntropy:F4}; {settings}");
 var total = Stopwatch.StartNew();
 var results = new List<SweepResult>();
@@ -39,7 +46,8 @@ foreach (var budget in budgets)
         var sw = Stopwatch.StartNew();
         var r = ScalingSweep.Train(language, model, budget, settings);
         results.Add(r);
-        Console.WriteLine($"C {budget:G2}  L{r.Layers} d{r.Width,-3} N {r.N,7}  D {r.Tokens,9}  steps {r.Steps,6}  loss {r.Loss:F4}  " +
+        Console.WriteLine($"C {budget:G2}  L{r.Layers} d{r.Width,-3} N {r.N,7}  D {r.Tokens,9}  steps {r.Steps,6}  " +
+            $"loss {r.Loss:F4}  " +
             $"acc {r.Accuracy:F3}  {sw.Elapsed.TotalSeconds,6:F1} s");
     }
 var path = Path.Combine(output, "sweep.csv");
@@ -52,7 +60,8 @@ if (!extrapolate) return 0;
 var iso = ScalingSweep.IsoFlops(results);
 double next = ScalingSweep.NextBudget, predicted = iso.OptimalN(next);
 var chosen = ScalingSweep.Nearest(predicted, language.Vocab, settings.Context);
-Console.WriteLine($"IsoFLOP: N_opt ∝ C^{iso.Exponent:F3}; predicted N_opt at {next:G2} = {predicted:F0}; training L{chosen.Layers} d{chosen.Width}");
+Console.WriteLine($"IsoFLOP: N_opt ∝ C^{iso.Exponent:F3}; predicted N_opt at {next:G2} = {predicted:F0}; " +
+    $"training L{chosen.Layers} d{chosen.Width}");
 var sw2 = Stopwatch.StartNew();
 var check = ScalingSweep.Train(language, chosen, next, settings);
 Console.WriteLine($"C {next:G2}  L{check.Layers} d{check.Width} N {check.N}  D {check.Tokens}  loss {check.Loss:F4}  " +

@@ -1,9 +1,9 @@
 namespace CourseWorkbook.Models;
 
-/// <summary>The shape numbers the cost formulas need, taken from a config.
-/// <paramref name="GatedMlp"/>: the MLP has three matrices (Llama's gate, up, down) instead of two (GPT-2, BERT).</summary>
-public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads, int HeadDim, int Intermediate, int Vocab,
-    bool GatedMlp = false)
+/// <summary>The shape numbers the cost formulas need, taken from a config. <paramref name="GatedMlp"/>: the MLP
+/// has three matrices (Llama's gate, up, down) instead of two (GPT-2, BERT).</summary>
+public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads, int HeadDim,
+    int Intermediate, int Vocab, bool GatedMlp = false)
 {
     /// <summary>From a Llama/Qwen2 config.</summary>
     public static ModelShape From(LlamaConfig c, string name = "llama") => new(name, ParameterCounts.Llama(c), c.NumHiddenLayers, c.HiddenSize,

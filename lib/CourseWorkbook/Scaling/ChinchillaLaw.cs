@@ -20,8 +20,8 @@ public sealed record ChinchillaLaw(double E, double A, double B, double Alpha, d
     /// <summary>Hoffmann et al. 2022, the fit published with Chinchilla (their equation 10).</summary>
     public static ChinchillaLaw Hoffmann2022 { get; } = new(1.69, 406.4, 410.7, 0.34, 0.28);
 
-    /// <summary>Besiroglu et al. (Epoch AI) 2024, "Chinchilla Scaling: A replication attempt": the same form refitted to
-    /// the data read off Hoffmann et al.'s figure, with a tighter optimiser.</summary>
+    /// <summary>Besiroglu et al. (Epoch AI) 2024, "Chinchilla Scaling: A replication attempt": the same form
+    /// refitted to the data read off Hoffmann et al.'s figure, with a tighter optimiser.</summary>
     public static ChinchillaLaw EpochAi2024 { get; } = new(1.8172, 482.01, 2085.43, 0.3478, 0.3658);
 
     /// <summary>The predicted loss of N parameters trained on D tokens.</summary>
@@ -63,7 +63,9 @@ public sealed record ChinchillaFitResult(ChinchillaLaw Law, double Objective, in
 /// Fits L(N, D) = E + A/N^α + B/D^β as Hoffmann et al. did: in log space, log L̂ = LSE(a − α·log N, b − β·log D, e)
 /// with A = eᵃ, B = eᵇ, E = eᵉ; the Huber loss (δ = 10⁻³) of log L̂ − log L summed over the runs, so that a few odd
 /// runs do not pull the fit; L-BFGS (MathNet) from every point of a grid of starts, keeping the best. Confidence
-/// intervals by bootstrap: refit on runs drawn with replacement (seeded).
+/// intervals by a residual bootstrap (seeded): keep the runs' N and D, add to the fitted log-loss residuals drawn with
+/// replacement, refit. (Resampling whole runs, as Hoffmann et al. did with hundreds of runs, leaves too few distinct
+/// points of a small sweep to pin five parameters.)
 /// </summary>
 public static class ChinchillaFit
 {
@@ -108,17 +110,21 @@ public static class ChinchillaFit
     }
 
     /// <summary>The law from θ = (a, b, e, α, β).</summary>
-    public static ChinchillaLaw FromTheta(IReadOnlyList<double> t) => new(Math.Exp(t[2]), Math.Exp(t[0]), Math.Exp(t[1]), t[3], t[4]);
+    public static ChinchillaLaw FromTheta(IReadOnlyList<double> t) =>
+        new(Math.Exp(t[2]), Math.Exp(t[0]), Math.Exp(t[1]), t[3], t[4]);
 
     /// <summary>θ = (a, b, e, α, β) of a law.</summary>
-    public static double[] ToTheta(ChinchillaLaw law) => [Math.Log(law.A), Math.Log(law.B), Math.Log(law.E), law.Alpha, law.Beta];
+    public static double[] ToTheta(ChinchillaLaw law) =>
+        [Math.Log(law.A), Math.Log(law.B), Math.Log(law.E), law.Alpha, law.Beta];
 
-    /// <summary>Fits the law to the runs from every start of <paramref name="starts"/> (default <see cref="StartGrid"/>),
-    /// then, with <paramref name="bootstrapSamples"/> &gt; 0, refits on resampled runs for the intervals.</summary>
+    /// <summary>Fits the law to the runs from every start of <paramref name="starts"/> (default
+    /// <see cref="StartGrid"/>), then, with <paramref name="bootstrapSamples"/> &gt; 0, refits on resampled losses
+    /// for the intervals.</summary>
     public static ChinchillaFitResult Fit(IReadOnlyList<RunPoint> runs, int bootstrapSamples = 0, int seed = 42,
         IReadOnlyList<double[]>? starts = null)
     {
-        if (runs.Count < 5) throw new ArgumentException($"fitting five parameters needs at least 5 runs (got {runs.Count})");
+        if (runs.Count < 5)
+            throw new ArgumentException($"fitting five parameters needs at least 5 runs (got {runs.Count})");
         if (runs.Any(r => !(r.N > 0 && r.D > 0 && r.Loss > 0)))
             throw new ArgumentException("every run needs N > 0, D > 0 and a loss > 0");
         var (best, value, converged) = Minimise(runs, starts ?? StartGrid);
@@ -126,21 +132,29 @@ public static class ChinchillaFit
         var random = new Random(seed);
         // Each resample starts from the full fit and from a few grid points (a coarse grid: 200 refits stay cheap).
         var bootstrapStarts = new List<double[]> { best };
-        bootstrapStarts.AddRange(StartGrid.Where((_, i) => i % 97 == 0));
+        bootstrapStarts.AddRange(StartGrid.Where((_, i) => i % 181 == 0));
+        var law = FromTheta(best);
+        var residuals = runs.Select(r => Math.Log(r.Loss) - Math.Log(law.Loss(r.N, r.D))).ToArray();
         for (int s = 0; s < bootstrapSamples; s++)
         {
-            var resample = Enumerable.Range(0, runs.Count).Select(_ => runs[random.Next(runs.Count)]).ToList();
+            var resample = runs.Select(r => r with
+            {
+                Loss = law.Loss(r.N, r.D) * Math.Exp(residuals[random.Next(residuals.Length)]),
+            }).ToList();
             var (theta, _, ok) = Minimise(resample, bootstrapStarts);
             if (ok > 0) samples.Add(FromTheta(theta).ToArray());
         }
         return new ChinchillaFitResult(FromTheta(best), value, converged, samples);
     }
 
-    static (double[] Theta, double Value, int Converged) Minimise(IReadOnlyList<RunPoint> runs, IEnumerable<double[]> starts)
+    static (double[] Theta, double Value, int Converged) Minimise(IReadOnlyList<RunPoint> runs,
+        IEnumerable<double[]> starts)
     {
-        var objective = ObjectiveFunction.Gradient(
-            t => Objective(runs, t.ToArray()).Value,
-            t => Vector<double>.Build.DenseOfArray(Objective(runs, t.ToArray()).Gradient));
+        var objective = ObjectiveFunction.Gradient(t =>
+        {
+            var (value, gradient) = Objective(runs, t.ToArray());
+            return (value, Vector<double>.Build.DenseOfArray(gradient));
+        });
         var minimiser = new LimitedMemoryBfgsMinimizer(1e-10, 1e-12, 1e-14, 10, 2000);
         double[]? best = null;
         double bestValue = double.PositiveInfinity;
@@ -150,7 +164,8 @@ public static class ChinchillaFit
             double[] theta;
             try
             {
-                theta = minimiser.FindMinimum(objective, Vector<double>.Build.DenseOfArray(start)).MinimizingPoint.ToArray();
+                theta = minimiser.FindMinimum(objective, Vector<double>.Build.DenseOfArray(start))
+                    .MinimizingPoint.ToArray();
             }
             catch (Exception ex) when (ex is OptimizationException or ArithmeticException) { continue; }
             double v = Objective(runs, theta).Value;

@@ -26,16 +26,20 @@ public sealed record IsoFlopAnalysis(IReadOnlyList<IsoFlopParabola> Parabolas, d
 }
 
 /// <summary>Chinchilla's approach 2: fix a FLOP budget, train models of several sizes on C/(6N) tokens each, fit a
-/// parabola of the loss in log N per budget, take its minimum, then fit a line through log N_opt against log C.</summary>
+/// parabola of the loss in log N per budget, take its minimum, then fit a line through log N_opt against
+/// log C.</summary>
 public static class IsoFlop
 {
     /// <summary>The parabola of one budget's runs (at least three sizes).</summary>
     public static IsoFlopParabola Parabola(double flops, IReadOnlyList<RunPoint> runs)
     {
-        if (runs.Count < 3) throw new ArgumentException($"budget {flops:G3}: a parabola needs at least 3 runs (got {runs.Count})");
-        var c = MathNet.Numerics.Fit.Polynomial(runs.Select(r => Math.Log10(r.N)).ToArray(), runs.Select(r => r.Loss).ToArray(), 2);
+        if (runs.Count < 3)
+            throw new ArgumentException($"budget {flops:G3}: a parabola needs at least 3 runs (got {runs.Count})");
+        var c = MathNet.Numerics.Fit.Polynomial(runs.Select(r => Math.Log10(r.N)).ToArray(),
+            runs.Select(r => r.Loss).ToArray(), 2);
         if (!(c[2] > 0))
-            throw new InvalidOperationException($"budget {flops:G3}: the losses do not curve upwards (c2 = {c[2]:G3}): no minimum");
+            throw new InvalidOperationException(
+                $"budget {flops:G3}: the losses do not curve upwards (c2 = {c[2]:G3}): no minimum");
         return new IsoFlopParabola(flops, c[0], c[1], c[2], runs.Count);
     }
 

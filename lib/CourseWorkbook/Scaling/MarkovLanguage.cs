@@ -20,7 +20,8 @@ public sealed class MarkovLanguage
         double noise = 0.02, int seed = 7)
     {
         if (vocab < 2 || order < 1 || Math.Pow(vocab, order) > 1 << 20)
-            throw new ArgumentException($"vocab {vocab} and order {order}: need vocab ≥ 2, order ≥ 1, vocab^order ≤ 2^20");
+            throw new ArgumentException(
+                $"vocab {vocab} and order {order}: need vocab ≥ 2, order ≥ 1, vocab^order ≤ 2^20");
         if (support < 1 || support > vocab) throw new ArgumentException($"support {support} must be in 1..{vocab}");
         Vocab = vocab;
         Order = order;
@@ -51,7 +52,8 @@ public sealed class MarkovLanguage
     public int Seed { get; }
     /// <summary>Number of contexts, Vocab^Order.</summary>
     public int Contexts { get; }
-    /// <summary>π: the stationary probability of each context (index = the last k tokens in base Vocab, oldest first).</summary>
+    /// <summary>π: the stationary probability of each context (index = the last k tokens in base Vocab, oldest
+    /// first).</summary>
     public double[] Stationary { get; }
     /// <summary>The exact entropy rate in nats per token: the best loss any model can reach.</summary>
     public double EntropyRate { get; }
@@ -104,6 +106,23 @@ public sealed class MarkovLanguage
         for (int s = 0; s < Contexts; s++)
             for (int t = 0; t < Vocab; t++) f[t] += Stationary[s] * next[s][t];
         return f;
+    }
+
+    /// <summary>The top-1 accuracy of a model that ignores the context and always names the most frequent token:
+    /// the share (under π) of contexts whose likeliest next token is that one.</summary>
+    public double UnigramAccuracy()
+    {
+        var f = TokenFrequencies();
+        int top = Array.IndexOf(f, f.Max());
+        return Enumerable.Range(0, Contexts).Where(s => ArgMax(next[s]) == top).Sum(s => Stationary[s]);
+    }
+
+    /// <summary>The index of the largest value (the first, on ties).</summary>
+    public static int ArgMax(IReadOnlyList<double> p)
+    {
+        int best = 0;
+        for (int i = 1; i < p.Count; i++) if (p[i] > p[best]) best = i;
+        return best;
     }
 
     /// <summary>Entropy in nats of a distribution.</summary>

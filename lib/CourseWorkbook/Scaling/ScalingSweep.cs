@@ -26,7 +26,8 @@ public sealed record SweepModel(int Layers, int Width)
 /// <summary>How each run of the sweep trains: AdamW, linear warm-up then a cosine decay to a tenth over exactly the
 /// run's tokens (Chinchilla's point: the schedule must match the run's length), fresh windows of the language at every
 /// step (no repetition), one seed for the initial weights and one for the data.</summary>
-public sealed record SweepSettings(int Context = 16, int Batch = 32, double LearningRate = 1e-2, double WeightDecay = 0.01,
+public sealed record SweepSettings(int Context = 16, int Batch = 32, double LearningRate = 1e-2,
+    double WeightDecay = 0.01,
     int EvalWindows = 256, int Seed = 42, int MinSteps = 20)
 {
     /// <summary>Tokens predicted per optimiser step.</summary>
@@ -45,8 +46,8 @@ public sealed record SweepResult(double Budget, int Layers, int Width, long N, l
 }
 
 /// <summary>Trains small transformers on a <see cref="MarkovLanguage"/> at fixed FLOP budgets: for a budget C and a
-/// model of N non-embedding parameters, D = C / (6N) tokens. The reproduce command tools/ScalingSweep runs the full grid;
-/// a notebook re-runs single points with <see cref="Train"/>.</summary>
+/// model of N non-embedding parameters, D = C / (6N) tokens. The reproduce command tools/ScalingSweep runs the full
+/// grid; a notebook re-runs single points with <see cref="Train"/>.</summary>
 public static class ScalingSweep
 {
     /// <summary>The sizes of the full sweep, about 3 k to 150 k non-embedding parameters.</summary>
@@ -59,7 +60,8 @@ public static class ScalingSweep
     /// <summary>The next budget, for the extrapolation check: ten times the largest budget of the grid.</summary>
     public static double NextBudget => 1e12;
 
-    /// <summary>The IsoFLOP analysis of a sweep: per budget, the parabola through the best run and its neighbours.</summary>
+    /// <summary>The IsoFLOP analysis of a sweep: per budget, the parabola through the best run and its
+    /// neighbours.</summary>
     public static IsoFlopAnalysis IsoFlops(IEnumerable<SweepResult> results) =>
         IsoFlop.Analyse(results.GroupBy(r => r.Budget)
             .SelectMany(g => IsoFlop.AroundMinimum(g.Select(r => r.Point)).Select(p => (g.Key, p))));
@@ -69,10 +71,12 @@ public static class ScalingSweep
         Models.MinBy(m => Math.Abs(Math.Log(m.NonEmbeddingParameters(vocab, context)) - Math.Log(n)))!;
 
     /// <summary>The language of the sweep.</summary>
-    public static MarkovLanguage Language() => new(vocab: 8, order: 3, support: 3, concentration: 1.0, noise: 0.02, seed: 7);
+    public static MarkovLanguage Language() =>
+        new(vocab: 8, order: 3, support: 3, concentration: 1.0, noise: 0.02, seed: 7);
 
     /// <summary>Trains one model on C / (6N) tokens of the language and evaluates it.</summary>
-    public static SweepResult Train(MarkovLanguage language, SweepModel size, double budget, SweepSettings? settings = null)
+    public static SweepResult Train(MarkovLanguage language, SweepModel size, double budget,
+        SweepSettings? settings = null)
     {
         var s = settings ?? new SweepSettings();
         Runtime.TorchRuntime.EnsureLoaded();
@@ -90,10 +94,12 @@ public static class ScalingSweep
         {
             using var scope = NewDisposeScope();
             double progress = Math.Max(0, step - warmup) / (double)Math.Max(1, steps - warmup);
-            double lr = s.LearningRate * (step < warmup ? (step + 1.0) / warmup : 0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+            double lr = s.LearningRate
+                * (step < warmup ? (step + 1.0) / warmup : 0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
             var windows = language.SampleWindows(s.Batch, s.Context + 1, data);
-            var batch = torch.tensor(windows.SelectMany(w => w).Select(t => (long)t).ToArray(), [s.Batch, s.Context + 1]);
+            var batch = torch.tensor(windows.SelectMany(w => w).Select(t => (long)t).ToArray(),
+                [s.Batch, s.Context + 1]);
             var logits = model.call(batch[.., ..^1]);
             var loss = nn.functional.cross_entropy(logits.reshape(-1, language.Vocab), batch[.., 1..].reshape(-1));
             optimizer.zero_grad();
@@ -103,13 +109,15 @@ public static class ScalingSweep
         }
         var (evalLoss, accuracy) = Evaluate(model, language, s);
         double exact = Costs.FlopsPerToken(ModelShape.From(config), s.Context).Training * tokens;
-        return new SweepResult(budget, size.Layers, size.Width, n, tokens, steps, 6.0 * n * tokens, exact, evalLoss, accuracy);
+        return new SweepResult(budget, size.Layers, size.Width, n, tokens, steps, 6.0 * n * tokens, exact, evalLoss,
+            accuracy);
     }
 
-    /// <summary>The held-out loss against the true next-token distributions, −Σ_x P(x | context)·log q(x), averaged over
-    /// the positions that see a whole context (t ≥ order − 1), so that its floor is exactly the entropy rate; and the
-    /// share of those positions where q's likeliest token is P's.</summary>
-    public static (double Loss, double Accuracy) Evaluate(Gpt2LMHeadModel model, MarkovLanguage language, SweepSettings s)
+    /// <summary>The held-out loss against the true next-token distributions, −Σ_x P(x | context)·log q(x),
+    /// averaged over the positions that see a whole context (t ≥ order − 1), so that its floor is exactly the entropy
+    /// rate; and the share of those positions where q's likeliest token is P's.</summary>
+    public static (double Loss, double Accuracy) Evaluate(Gpt2LMHeadModel model, MarkovLanguage language,
+        SweepSettings s)
     {
         var windows = language.SampleWindows(s.EvalWindows, s.Context, new Random(s.Seed + 1_000_003));
         model.eval();
@@ -144,11 +152,12 @@ public static class ScalingSweep
     {
         var sb = new StringBuilder(CsvHeader).Append('\n');
         foreach (var r in results)
-            sb.Append(string.Join(",", r.Budget.ToString("R", CultureInfo.InvariantCulture), r.Layers, r.Width, r.N, r.Tokens,
-                r.Steps, r.Flops6ND.ToString("R", CultureInfo.InvariantCulture), r.FlopsExact.ToString("R", CultureInfo.InvariantCulture),
-                r.Loss.ToString("R", CultureInfo.InvariantCulture), r.Accuracy.ToString("R", CultureInfo.InvariantCulture))).Append('\n');
+            sb.Append(string.Join(",", R(r.Budget), r.Layers, r.Width, r.N, r.Tokens, r.Steps, R(r.Flops6ND),
+                R(r.FlopsExact), R(r.Loss), R(r.Accuracy))).Append('\n');
         return sb.ToString();
     }
+
+    static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Reads <see cref="ToCsv"/>'s format; a bad line is reported with the file and line number.</summary>
     public static IReadOnlyList<SweepResult> ReadCsv(string path)
@@ -165,9 +174,8 @@ public static class ScalingSweep
             {
                 if (f.Length != 10) throw new FormatException($"{f.Length} fields instead of 10");
                 double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
-                results.Add(new SweepResult(D(0), int.Parse(f[1], CultureInfo.InvariantCulture), int.Parse(f[2], CultureInfo.InvariantCulture),
-                    long.Parse(f[3], CultureInfo.InvariantCulture), long.Parse(f[4], CultureInfo.InvariantCulture),
-                    int.Parse(f[5], CultureInfo.InvariantCulture), D(6), D(7), D(8), D(9)));
+                long L(int k) => long.Parse(f[k], CultureInfo.InvariantCulture);
+                results.Add(new SweepResult(D(0), (int)L(1), (int)L(2), L(3), L(4), (int)L(5), D(6), D(7), D(8), D(9)));
             }
             catch (FormatException ex) { throw new InvalidDataException($"{path}: line {i + 1}: {ex.Message}", ex); }
         }
@@ -177,5 +185,6 @@ public static class ScalingSweep
     /// <summary>The folder data/scaling, found above the current directory or the library (null when absent).</summary>
     public static string? DataFolder =>
         Runtime.WorkbookPaths.FindAbove([Environment.CurrentDirectory, AppContext.BaseDirectory,
-            Path.GetDirectoryName(typeof(ScalingSweep).Assembly.Location)], Path.Combine("data", "scaling"), Directory.Exists);
+            Path.GetDirectoryName(typeof(ScalingSweep).Assembly.Location)], Path.Combine("data", "scaling"),
+            Directory.Exists);
 }

@@ -39,6 +39,20 @@ public class MarkovLanguageTests
     }
 
     [Fact]
+    public void Unigram_accuracy_is_how_often_the_most_frequent_token_is_the_likeliest()
+    {
+        // counted on sampled text: the most frequent token against the argmax of P(· | context)
+        var lang = new MarkovLanguage(vocab: 8, order: 3, seed: 7);
+        var f = lang.TokenFrequencies();
+        int top = Array.IndexOf(f, f.Max());
+        var windows = lang.SampleWindows(2000, 10, new Random(3));
+        double share = windows.SelectMany(w => Enumerable.Range(lang.Order, w.Length - lang.Order)
+            .Select(t => MarkovLanguage.ArgMax(lang.NextDistribution(lang.ContextOf(w, t))) == top ? 1.0 : 0.0)).Average();
+        Assert.Equal(share, lang.UnigramAccuracy(), 0.01);
+        Assert.InRange(lang.UnigramAccuracy(), 0.0, 0.5);
+    }
+
+    [Fact]
     public void Same_seed_same_language_and_windows()
     {
         var a = new MarkovLanguage(seed: 9);

@@ -107,9 +107,9 @@ public class ScalingFitsTests
     {
         var truth = new ChinchillaLaw(1.0, 300, 800, 0.4, 0.3);
         var runs = GridRuns(truth, 0.005, 5);
-        var a = ChinchillaFit.Fit(runs, bootstrapSamples: 40, seed: 11);
-        var b = ChinchillaFit.Fit(runs, bootstrapSamples: 40, seed: 11);
-        Assert.True(a.Bootstrap.Count >= 35, $"{a.Bootstrap.Count} of 40 resamples converged");
+        var a = ChinchillaFit.Fit(runs, bootstrapSamples: 20, seed: 11);
+        var b = ChinchillaFit.Fit(runs, bootstrapSamples: 20, seed: 11);
+        Assert.True(a.Bootstrap.Count >= 18, $"{a.Bootstrap.Count} of 20 resamples converged");
         Assert.Equal(a.Interval(0), b.Interval(0));
         var (low, high) = a.Interval(3);
         Assert.InRange(0.4, low, high);
@@ -190,11 +190,10 @@ public class ScalingFitsTests
     [Fact]
     public void Sigmoid_fit_recovers_a_known_curve()
     {
-        var truth = new Sigmoid(0.15, 0.95, 1.5, 0.12);
+        var truth = new Sigmoid(0.15, 1.0, 1.5, 0.12);
         var loss = Enumerable.Range(0, 15).Select(i => 0.9 + i * 0.08).ToArray();
-        var fit = Sigmoid.Fit(loss, loss.Select(truth.Predict).ToArray());
-        Assert.Equal(1.5, fit.L0, 1e-4);
-        Assert.Equal(0.12, fit.S, 1e-4);
-        Assert.Equal(0.95, fit.Ceiling, 1e-4);
+        var fit = Sigmoid.Fit(loss, loss.Select(truth.Predict).ToArray(), 0.15, 1.0);
+        Assert.Equal(1.5, fit.L0, 1e-6);
+        Assert.Equal(0.12, fit.S, 1e-6);
     }
 }
