@@ -8,14 +8,15 @@ using TorchSharp;
 // ScalingSweep.Budgets on the synthetic Markov language, and writes data/scaling/sweep.csv (or --out DIR).
 // Fixed seeds, one torch thread: a rerun writes the same bytes.
 //   --budget C   run one budget only (to time it); --models L:W,L:W   run these sizes only; --lr X   learning rate;
-//   --no-extrapolation   skip the run at ScalingSweep.NextBudget
+//   --extrapolate   then train, at ScalingSweep.NextBudget, the size nearest the N_opt the IsoFLOP fit predicts, and
+//                   write extrapolation.csv (about 3x the grid's time: not part of the shipped data)
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);
 string output = ScalingSweep.DataFolder ?? Path.Combine("data", "scaling");
 var budgets = ScalingSweep.Budgets.ToList();
 var models = ScalingSweep.Models.ToList();
 var settings = new SweepSettings();
-bool extrapolate = true;
+bool extrapolate = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out" && i + 1 < args.Length) output = args[++i];
@@ -24,12 +25,12 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--models" && i + 1 < args.Length)
         models = args[++i].Split(',').Select(m => m.Split(':'))
             .Select(p => new SweepModel(int.Parse(p[0]), int.Parse(p[1]))).ToList();
-    else if (args[i] == "--no-extrapolation") extrapolate = false;
+    else if (args[i] == "--extrapolate") extrapolate = true;
     else if (args[i] == "--lr" && i + 1 < args.Length)
         settings = settings with { LearningRate = double.Parse(args[++i], CultureInfo.InvariantCulture) };
     else
     {
-        Console.Error.WriteLine($"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,..., --lr X)");
+        Console.Error.WriteLine($"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,..., --lr X, --extrapolate)");
         return 2;
     }
 }
