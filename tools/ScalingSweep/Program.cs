@@ -9,7 +9,7 @@ using TorchSharp;
 // Fixed seeds, one torch thread: a rerun writes the same bytes.
 //   --budget C   run one budget only (to time it); --models L:W,L:W   run these sizes only; --lr X   learning rate;
 //   --extrapolate   then train, at ScalingSweep.NextBudget, the size nearest the N_opt the IsoFLOP fit predicts, and
-//                   write extrapolation.csv (about 3x the grid's time: not part of the shipped data)
+//                   write extrapolation.csv (not part of the shipped data)
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);
 string output = ScalingSweep.DataFolder ?? Path.Combine("data", "scaling");
