@@ -30,7 +30,8 @@ for (int i = 0; i < args.Length; i++)
         settings = settings with { LearningRate = double.Parse(args[++i], CultureInfo.InvariantCulture) };
     else
     {
-        Console.Error.WriteLine($"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,..., --lr X, --extrapolate)");
+        Console.Error.WriteLine(
+            $"unknown argument {args[i]} (use --out DIR, --budget C, --models L:W,..., --lr X, --extrapolate)");
         return 2;
     }
 }
