@@ -1,11 +1,13 @@
 namespace CourseWorkbook.Models;
 
-/// <summary>The shape numbers the cost formulas need, taken from a config.</summary>
-public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads, int HeadDim, int Intermediate, int Vocab)
+/// <summary>The shape numbers the cost formulas need, taken from a config. <paramref name="GatedMlp"/>: the MLP
+/// has three matrices (Llama's gate, up, down) instead of two (GPT-2, BERT).</summary>
+public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads, int HeadDim,
+    int Intermediate, int Vocab, bool GatedMlp = false)
 {
     /// <summary>From a Llama/Qwen2 config.</summary>
     public static ModelShape From(LlamaConfig c, string name = "llama") => new(name, ParameterCounts.Llama(c), c.NumHiddenLayers, c.HiddenSize,
-        c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDimension, c.IntermediateSize, c.VocabSize);
+        c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDimension, c.IntermediateSize, c.VocabSize, GatedMlp: true);
 
     /// <summary>From a GPT-2 config.</summary>
     public static ModelShape From(Gpt2Config c, string name = "gpt2") => new(name, ParameterCounts.Gpt2(c), c.NLayer, c.NEmbd, c.NHead, c.NHead,
@@ -49,6 +51,19 @@ public sealed record KvCacheEstimate(string Model, int Tokens, int Bits, int Bat
     public double MiB => Bytes / 1048576.0;
 }
 
+/// <summary>Forward FLOPs per token counted matrix by matrix (Hoffmann et al. 2022, appendix F): embeddings and
+/// logits 2·d·V each, per layer the Q/K/V and output projections, the attention scores and their weighted sum over a
+/// context of T tokens (2·T·d_attn each, plus 3·heads·T for the softmax), and the MLP; a multiply-add is 2 FLOPs.
+/// Training costs three forward passes (the backward pass twice one).</summary>
+public sealed record FlopsBreakdown(string Model, int Context, double Embeddings, double AttentionProjections,
+    double AttentionScores, double Mlp, double Logits)
+{
+    /// <summary>The forward pass, per token.</summary>
+    public double Forward => Embeddings + AttentionProjections + AttentionScores + Mlp + Logits;
+    /// <summary>Forward and backward, per token: 3 × forward.</summary>
+    public double Training => 3 * Forward;
+}
+
 /// <summary>One row of a compute table.</summary>
 public sealed record FlopsEstimate(string Model, long Parameters, double ForwardFlopsPerToken, double TrainingFlopsPerToken);
 
@@ -87,6 +102,19 @@ public static class Costs
             }
         }
         return macs + (c.NumClasses > 0 ? (long)c.FeatureSize * c.NumClasses : 0);
+    }
+
+    /// <summary>The exact per-token count next to the 2N / 6N rule, layer by layer, for a context of
+    /// <paramref name="context"/> tokens (every position attends to all T, as Hoffmann et al. count it).</summary>
+    public static FlopsBreakdown FlopsPerToken(ModelShape m, int context)
+    {
+        double d = m.Hidden, q = (double)m.Heads * m.HeadDim, kv = (double)m.KvHeads * m.HeadDim, layers = m.Layers;
+        return new FlopsBreakdown(m.Name, context,
+            Embeddings: 2 * d * m.Vocab,
+            AttentionProjections: layers * (2 * d * (q + 2 * kv) + 2 * q * d),
+            AttentionScores: layers * (2 * 2.0 * context * q + 3.0 * m.Heads * context),
+            Mlp: layers * 2 * d * m.Intermediate * (m.GatedMlp ? 3 : 2),
+            Logits: 2 * d * m.Vocab);
     }
 
     /// <summary>FLOPs rows for several models.</summary>

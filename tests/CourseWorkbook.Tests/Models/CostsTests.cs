@@ -26,6 +26,24 @@ public class CostsTests
     }
 
     [Fact]
+    public void Exact_flops_split_into_kaplans_2n_and_the_attention_over_the_context()
+    {
+        // GPT-2 small: the weight matrices of the blocks hold 12·L·d² parameters (Kaplan et al.'s N), 2 FLOPs each per
+        // token; attention adds 2·T·d for the scores and 2·T·d for the weighted sum per layer, and 3·heads·T for the
+        // softmax (Hoffmann et al. appendix F).
+        var c = Gpt2Config.Small;
+        var f = Costs.FlopsPerToken(ModelShape.From(c), context: 1024);
+        double d = c.NEmbd, l = c.NLayer;
+        Assert.Equal(2 * 12 * l * d * d, f.AttentionProjections + f.Mlp);
+        Assert.Equal(l * (4 * 1024 * d + 3 * 12 * 1024), f.AttentionScores);
+        Assert.Equal(2 * d * c.VocabSize, f.Logits);
+        Assert.Equal(3 * f.Forward, f.Training);
+        // Llama's MLP has three matrices: gate, up and down
+        var q = Costs.FlopsPerToken(Qwen, context: 1);
+        Assert.Equal(24 * 2.0 * 896 * 4864 * 3, q.Mlp);
+    }
+
+    [Fact]
     public void Memory_table_has_the_expected_rows_and_orders_the_scenarios()
     {
         var rows = Costs.MemoryTable(Qwen, sequence: 1024);
