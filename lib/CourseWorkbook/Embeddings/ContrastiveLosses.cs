@@ -40,10 +40,11 @@ public static class ContrastiveLosses
     /// InfoNCE with in-batch negatives (van den Oord et al. 2018; the loss of SimCLR, CLIP, SBERT's
     /// MultipleNegativesRanking): row i of <paramref name="queries"/> should match row i of <paramref name="keys"/>
     /// among all rows. logits = cos(qᵢ, kⱼ) / τ; L = cross-entropy(logits, i). With <paramref name="symmetric"/>,
-    /// the key→query direction is averaged in, as CLIP does. <paramref name="hardNegatives"/> [M, D] (supervised SimCSE,
-    /// Gao et al. 2021) are extra keys that match no query: each query must also beat all of them.
+    /// the key→query direction is averaged in, as CLIP does. <paramref name="hardNegatives"/> [M, D] (supervised
+    /// SimCSE, Gao et al. 2021) are extra keys that match no query: each query must also beat all of them.
     /// </summary>
-    public static Tensor InfoNce(Tensor queries, Tensor keys, double temperature = 0.07, bool symmetric = false, Tensor? hardNegatives = null)
+    public static Tensor InfoNce(Tensor queries, Tensor keys, double temperature = 0.07, bool symmetric = false,
+        Tensor? hardNegatives = null)
     {
         var q = functional.normalize(queries, p: 2, dim: 1);
         var k = functional.normalize(keys, p: 2, dim: 1);

@@ -2,20 +2,23 @@ namespace CourseWorkbook.Models;
 
 /// <summary>The shape numbers the cost formulas need, taken from a config. <paramref name="GatedMlp"/>: the MLP
 /// has three matrices (Llama's gate, up, down) instead of two (GPT-2, BERT).</summary>
-public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads, int HeadDim,
-    int Intermediate, int Vocab, bool GatedMlp = false)
+public sealed record ModelShape(string Name, long Parameters, int Layers, int Hidden, int Heads, int KvHeads,
+    int HeadDim, int Intermediate, int Vocab, bool GatedMlp = false)
 {
     /// <summary>From a Llama/Qwen2 config.</summary>
-    public static ModelShape From(LlamaConfig c, string name = "llama") => new(name, ParameterCounts.Llama(c), c.NumHiddenLayers, c.HiddenSize,
-        c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDimension, c.IntermediateSize, c.VocabSize, GatedMlp: true);
+    public static ModelShape From(LlamaConfig c, string name = "llama") =>
+        new(name, ParameterCounts.Llama(c), c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads,
+            c.NumKeyValueHeads, c.HeadDimension, c.IntermediateSize, c.VocabSize, GatedMlp: true);
 
     /// <summary>From a GPT-2 config.</summary>
-    public static ModelShape From(Gpt2Config c, string name = "gpt2") => new(name, ParameterCounts.Gpt2(c), c.NLayer, c.NEmbd, c.NHead, c.NHead,
-        c.NEmbd / c.NHead, c.Inner, c.VocabSize);
+    public static ModelShape From(Gpt2Config c, string name = "gpt2") =>
+        new(name, ParameterCounts.Gpt2(c), c.NLayer, c.NEmbd, c.NHead, c.NHead, c.NEmbd / c.NHead, c.Inner,
+            c.VocabSize);
 
     /// <summary>From a BERT config (with pooler).</summary>
-    public static ModelShape From(BertConfig c, string name = "bert") => new(name, ParameterCounts.Bert(c), c.NumHiddenLayers, c.HiddenSize,
-        c.NumAttentionHeads, c.NumAttentionHeads, c.HiddenSize / c.NumAttentionHeads, c.IntermediateSize, c.VocabSize);
+    public static ModelShape From(BertConfig c, string name = "bert") =>
+        new(name, ParameterCounts.Bert(c), c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads,
+            c.NumAttentionHeads, c.HiddenSize / c.NumAttentionHeads, c.IntermediateSize, c.VocabSize);
 }
 
 /// <summary>What a memory estimate is for.</summary>
@@ -23,24 +26,27 @@ public enum MemoryScenario
 {
     /// <summary>Weights + KV cache + a little activation memory.</summary>
     Inference,
-    /// <summary>All weights trained with Adam. At 32 bits: mixed precision (AMP) — fp32 weights, gradients and Adam
-    /// moments plus the 16-bit working copy of the weights (18 bytes per parameter). At 16 bits and below: "pure"
-    /// low-precision training — weights, gradients and both Adam moments at that precision (4 × bits/8 bytes).</summary>
+    /// <summary>All weights trained with Adam. At 32 bits: mixed precision (AMP) — fp32 weights, gradients and
+    /// Adam moments plus the 16-bit working copy of the weights (18 bytes per parameter). At 16 bits and below:
+    /// "pure" low-precision training — weights, gradients and both Adam moments at that precision (4 × bits/8
+    /// bytes).</summary>
     FullFineTuning,
-    /// <summary>Frozen weights at the given precision + trainable low-rank adapters (16-bit) with their gradients and Adam.</summary>
+    /// <summary>Frozen weights at the given precision + trainable low-rank adapters (16-bit) with their gradients
+    /// and Adam.</summary>
     LoRA,
     /// <summary>LoRA on a base model quantised to 4 (or 8) bits; the adapters stay 16-bit.</summary>
     QLoRA,
 }
 
 /// <summary>One row of a memory table, in GiB.</summary>
-public sealed record MemoryEstimate(string Model, MemoryScenario Scenario, int Bits, long TrainableParameters, double WeightsGiB,
-    double GradientsGiB, double OptimizerGiB, double ActivationsGiB, double KvCacheGiB)
+public sealed record MemoryEstimate(string Model, MemoryScenario Scenario, int Bits, long TrainableParameters,
+    double WeightsGiB, double GradientsGiB, double OptimizerGiB, double ActivationsGiB, double KvCacheGiB)
 {
     /// <summary>Sum of the parts.</summary>
     public double TotalGiB => WeightsGiB + GradientsGiB + OptimizerGiB + ActivationsGiB + KvCacheGiB;
 
-    /// <summary>The part that does not depend on the sequence or the batch: weights + gradients + optimizer state.</summary>
+    /// <summary>The part that does not depend on the sequence or the batch: weights + gradients + optimizer
+    /// state.</summary>
     public double StaticGiB => WeightsGiB + GradientsGiB + OptimizerGiB;
 }
 
@@ -65,7 +71,8 @@ public sealed record FlopsBreakdown(string Model, int Context, double Embeddings
 }
 
 /// <summary>One row of a compute table.</summary>
-public sealed record FlopsEstimate(string Model, long Parameters, double ForwardFlopsPerToken, double TrainingFlopsPerToken);
+public sealed record FlopsEstimate(string Model, long Parameters, double ForwardFlopsPerToken,
+    double TrainingFlopsPerToken);
 
 /// <summary>
 /// Back-of-the-envelope costs of running and training a transformer: memory by scenario and precision, FLOPs per
@@ -119,15 +126,19 @@ public static class Costs
 
     /// <summary>FLOPs rows for several models.</summary>
     public static IReadOnlyList<FlopsEstimate> FlopsTable(IEnumerable<ModelShape> models) =>
-        models.Select(m => new FlopsEstimate(m.Name, m.Parameters, ForwardFlopsPerToken(m.Parameters), TrainingFlopsPerToken(m.Parameters))).ToList();
+        models.Select(m => new FlopsEstimate(m.Name, m.Parameters, ForwardFlopsPerToken(m.Parameters),
+            TrainingFlopsPerToken(m.Parameters))).ToList();
 
     /// <summary>2 × layers × kv_heads × head_dim × (bits/8) × tokens × batch bytes.</summary>
     public static long KvCacheBytes(ModelShape m, int tokens, int bits = 16, int batch = 1) =>
         KvCache.BytesFor(m.Layers, m.KvHeads, m.HeadDim, bits / 8.0, tokens, batch);
 
     /// <summary>KV-cache size for each context length and precision.</summary>
-    public static IReadOnlyList<KvCacheEstimate> KvCacheTable(ModelShape m, IEnumerable<int> contextLengths, IEnumerable<int>? bits = null, int batch = 1) =>
-        (from t in contextLengths from b in bits ?? [16] select new KvCacheEstimate(m.Name, t, b, batch, KvCacheBytes(m, t, b, batch))).ToList();
+    public static IReadOnlyList<KvCacheEstimate> KvCacheTable(ModelShape m, IEnumerable<int> contextLengths,
+        IEnumerable<int>? bits = null, int batch = 1) =>
+        (from t in contextLengths
+         from b in bits ?? [16]
+         select new KvCacheEstimate(m.Name, t, b, batch, KvCacheBytes(m, t, b, batch))).ToList();
 
     /// <summary>Parameters of rank-<paramref name="rank"/> LoRA adapters on the attention projections (q, k, v, o):
     /// each adapted W (out × in) gets A (r × in) and B (out × r).</summary>
@@ -144,8 +155,10 @@ public static class Costs
     public static double TrainingActivationBytes(ModelShape m, int sequence, int batch) =>
         m.Layers * (double)sequence * batch * m.Hidden * (34 + 5.0 * m.Heads * sequence / m.Hidden);
 
-    /// <summary>One memory estimate. <paramref name="bits"/> is the precision of the (frozen or trained) weights.</summary>
-    public static MemoryEstimate Memory(ModelShape m, MemoryScenario scenario, int bits, int sequence = 2048, int batch = 1, int loraRank = 16)
+    /// <summary>One memory estimate. <paramref name="bits"/> is the precision of the (frozen or trained)
+    /// weights.</summary>
+    public static MemoryEstimate Memory(ModelShape m, MemoryScenario scenario, int bits, int sequence = 2048,
+        int batch = 1, int loraRank = 16)
     {
         double n = m.Parameters, wBytes = n * bits / 8.0;
         switch (scenario)
@@ -153,37 +166,42 @@ public static class Costs
             case MemoryScenario.Inference:
             {
                 double kv = KvCacheBytes(m, sequence, Math.Max(bits, 16), batch);
-                double act = 2.0 * sequence * batch * Math.Max(m.Hidden, m.Intermediate) * 2; // transient, one layer at a time
+                // transient, one layer at a time
+                double act = 2.0 * sequence * batch * Math.Max(m.Hidden, m.Intermediate) * 2;
                 return new MemoryEstimate(m.Name, scenario, bits, 0, wBytes / GiB, 0, 0, act / GiB, kv / GiB);
             }
             case MemoryScenario.FullFineTuning:
             {
-                // 32 bits = mixed precision (AMP): fp32 master weights + the 16-bit copy the forward pass computes with,
-                // fp32 gradients, Adam m and v in fp32: 4 + 2 + 4 + 8 = 18 bytes per parameter.
-                // Below 32 bits = pure low-precision training: weights, gradients, m and v all at `bits` (16 bits: 8 bytes).
+                // 32 bits = mixed precision (AMP): fp32 master weights + the 16-bit copy the forward pass computes
+                // with, fp32 gradients, Adam m and v in fp32: 4 + 2 + 4 + 8 = 18 bytes per parameter.
+                // Below 32 bits = pure low-precision training: weights, gradients, m and v all at `bits`
+                // (16 bits: 8 bytes).
                 double weights = bits >= 32 ? n * (4 + 2) : wBytes;
                 double grads = n * bits / 8.0;
                 double optimizer = 2 * n * bits / 8.0;
-                return new MemoryEstimate(m.Name, scenario, bits, m.Parameters, weights / GiB, grads / GiB, optimizer / GiB,
-                    TrainingActivationBytes(m, sequence, batch) / GiB, 0);
+                return new MemoryEstimate(m.Name, scenario, bits, m.Parameters, weights / GiB, grads / GiB,
+                    optimizer / GiB, TrainingActivationBytes(m, sequence, batch) / GiB, 0);
             }
             default:
             {
                 long r = LoraParameters(m, loraRank);
-                // QLoRA stores block-wise quantisation constants too: ≈ 0.127 extra bits per weight with double quantisation (Dettmers et al. 2023)
+                // QLoRA stores block-wise quantisation constants too: ≈ 0.127 extra bits per weight with double
+                // quantisation (Dettmers et al. 2023)
                 if (scenario == MemoryScenario.QLoRA) wBytes = n * (bits + 0.127) / 8.0;
-                double adapters = r * 2.0, grads = r * 2.0, optimizer = r * 12.0; // 16-bit adapter + grad, fp32 master + m + v
-                return new MemoryEstimate(m.Name, scenario, bits, r, (wBytes + adapters) / GiB, grads / GiB, optimizer / GiB,
-                    TrainingActivationBytes(m, sequence, batch) / GiB, 0);
+                // 16-bit adapter and gradient; fp32 master copy, m and v
+                double adapters = r * 2.0, grads = r * 2.0, optimizer = r * 12.0;
+                return new MemoryEstimate(m.Name, scenario, bits, r, (wBytes + adapters) / GiB, grads / GiB,
+                    optimizer / GiB, TrainingActivationBytes(m, sequence, batch) / GiB, 0);
             }
         }
     }
 
     /// <summary>The memory table of the course: inference, full fine-tuning and LoRA at 32/16/8/4 bits, QLoRA at 8/4.
     /// Its static part (<see cref="MemoryEstimate.StaticGiB"/>) follows the per-parameter rule of the widely quoted
-    /// fine-tuning table (LLaMA-Factory's README, "hardware requirement"): full AMP 18 bytes, full 16-bit 8, LoRA 16-bit
-    /// ≈ 2, QLoRA 8-bit ≈ 1, QLoRA 4-bit ≈ 0.5 bytes per parameter.</summary>
-    public static IReadOnlyList<MemoryEstimate> MemoryTable(ModelShape m, int sequence = 2048, int batch = 1, int loraRank = 16, IEnumerable<int>? bits = null)
+    /// fine-tuning table (LLaMA-Factory's README, "hardware requirement"): full AMP 18 bytes, full 16-bit 8, LoRA
+    /// 16-bit ≈ 2, QLoRA 8-bit ≈ 1, QLoRA 4-bit ≈ 0.5 bytes per parameter.</summary>
+    public static IReadOnlyList<MemoryEstimate> MemoryTable(ModelShape m, int sequence = 2048, int batch = 1,
+        int loraRank = 16, IEnumerable<int>? bits = null)
     {
         var rows = new List<MemoryEstimate>();
         foreach (var scenario in Enum.GetValues<MemoryScenario>())

@@ -34,12 +34,14 @@ public static class ParameterCounts
         return embedding + c.NumHiddenLayers * (attention + mlp + norms) + d + (c.TieWordEmbeddings ? 0 : embedding);
     }
 
-    /// <summary>GPT-2: V·d + P·d + L·[2·2d (LNs) + (d·3d + 3d) + (d·d + d) + (d·I + I) + (I·d + d)] + 2d; lm_head tied.</summary>
+    /// <summary>GPT-2: V·d + P·d + L·[2·2d (LNs) + (d·3d + 3d) + (d·d + d) + (d·I + I) + (I·d + d)] + 2d; lm_head
+    /// tied.</summary>
     public static long Gpt2(Gpt2Config c)
     {
         long d = c.NEmbd, i = c.Inner;
         long block = 4 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * i + i) + (i * d + d);
-        return (long)c.VocabSize * d + (long)c.NPositions * d + c.NLayer * block + 2 * d + (c.TieWordEmbeddings ? 0 : (long)c.VocabSize * d);
+        long lmHead = c.TieWordEmbeddings ? 0 : (long)c.VocabSize * d;
+        return (long)c.VocabSize * d + (long)c.NPositions * d + c.NLayer * block + 2 * d + lmHead;
     }
 
     /// <summary>BERT: (V + P + T)·H + 2H + L·[4(H² + H) + 2·2H + (H·I + I) + (I·H + H)] (+ H² + H pooler)
@@ -49,7 +51,8 @@ public static class ParameterCounts
         long h = c.HiddenSize, i = c.IntermediateSize;
         long embeddings = ((long)c.VocabSize + c.MaxPositionEmbeddings + c.TypeVocabSize) * h + 2 * h;
         long layer = 4 * (h * h + h) + 4 * h + (h * i + i) + (i * h + h);
-        return embeddings + c.NumHiddenLayers * layer + (pooler ? h * h + h : 0) + (mlmHead ? h * h + h + 2 * h + c.VocabSize : 0);
+        return embeddings + c.NumHiddenLayers * layer + (pooler ? h * h + h : 0)
+            + (mlmHead ? h * h + h + 2 * h + c.VocabSize : 0);
     }
 
     /// <summary>CLIP: per tower L·[4(d² + d) (attention) + 2·2d (norms) + (d·I + I) + (I·d + d) (MLP)] + 2d (final
