@@ -13,9 +13,11 @@ public sealed record FineTuneSettings(int Steps = 60, int BatchSize = 8, double 
     int EvalEvery = 10, long PadId = 0, int Seed = 42);
 
 /// <summary>What a method costs and gives: trainable parameters, bytes measured after its last step, the loss on
-/// held-out text of the new domain and on the original kind of text, before and after, and the seconds taken.</summary>
+/// held-out text of the new domain and on the original kind of text, before and after, and the seconds taken.
+/// <paramref name="Run"/> records the training loss and the target-domain held-out loss; <paramref name="Original"/>
+/// the held-out loss on the original kind of text at the same steps.</summary>
 public sealed record FineTuneResult(string Method, long TrainableParameters, MemoryUse Memory, double TargetBefore,
-    double TargetAfter, double OriginalBefore, double OriginalAfter, double Seconds, TrainingRun Run)
+    double TargetAfter, double OriginalBefore, double OriginalAfter, double Seconds, TrainingRun Run, TrainingRun Original)
 {
     /// <summary>How much worse the model got on the original kind of text (nats per token; &gt; 0 = forgot).</summary>
     public double Forgetting => OriginalAfter - OriginalBefore;
@@ -60,13 +62,18 @@ public static class FineTuning
         var loader = new DataLoader<long[], CausalLmBatch>(train, settings.BatchSize,
             rows => CausalLmCollator.Collate(rows, settings.PadId), shuffle: true, seed: settings.Seed);
         var run = new TrainingRun(method, settings.BatchSize);
+        var originalRun = new TrainingRun(method + " (original text)", settings.BatchSize);
         var clock = Stopwatch.StartNew();
         model.train();
         int step = 0;
         foreach (var batch in loader.Forever().Take(settings.Steps))
         {
             using var scope = NewDisposeScope();
-            if (step % settings.EvalEvery == 0) run.Validate(step, HeldOutLoss(model, targetHeldOut, settings.PadId));
+            if (step % settings.EvalEvery == 0)
+            {
+                run.Validate(step, HeldOutLoss(model, targetHeldOut, settings.PadId));
+                originalRun.Validate(step, HeldOutLoss(model, original, settings.PadId));
+            }
             optimizer.zero_grad();
             var loss = CausalLmLoss.Compute(model.Forward(batch.input_ids, batch.attention_mask, batch.position_ids),
                 batch.labels);
@@ -84,8 +91,9 @@ public static class FineTuning
         double targetAfter = HeldOutLoss(model, targetHeldOut, settings.PadId);
         run.Validate(step, targetAfter);
         double originalAfter = HeldOutLoss(model, original, settings.PadId);
+        originalRun.Validate(step, originalAfter);
         model.eval();
         return new FineTuneResult(method, Trainable.Count(model), memory, targetBefore, targetAfter, originalBefore,
-            originalAfter, seconds, run);
+            originalAfter, seconds, run, originalRun);
     }
 }

@@ -28,7 +28,9 @@ public sealed class AdapterModules : nn.Module
 public sealed class LoraLayer
 {
     readonly AdapterModules loraA = new(), loraB = new(), dropout = new(), magnitude = new();
-    readonly Dictionary<string, LoraConfig> configs = new();
+    readonly Dictionary<string, Adapter> configs = new();
+
+    sealed record Adapter(LoraConfig Config, Linear A, Linear B, nn.Module<Tensor, Tensor> Dropout, Parameter? Magnitude);
     readonly HashSet<string> merged = new();
 
     /// <summary>Attaches LoRA to <paramref name="linear"/>, whose full name in its model is
@@ -58,21 +60,17 @@ public sealed class LoraLayer
     public IReadOnlyCollection<string> MergedAdapters => merged;
 
     /// <summary>The settings of adapter <paramref name="adapter"/>.</summary>
-    public LoraConfig Config(string adapter) => configs.TryGetValue(adapter, out var c) ? c
-        : throw new KeyNotFoundException($"{ModuleName} has no adapter '{adapter}'");
+    public LoraConfig Config(string adapter) => Get(adapter).Config;
 
     /// <summary>A [r, in] (peft: lora_A.&lt;adapter&gt;.weight).</summary>
-    public Parameter A(string adapter) => ((Linear)Child(loraA, adapter)).weight!;
+    public Parameter A(string adapter) => Get(adapter).A.weight!;
     /// <summary>B [out, r] (peft: lora_B.&lt;adapter&gt;.weight).</summary>
-    public Parameter B(string adapter) => ((Linear)Child(loraB, adapter)).weight!;
+    public Parameter B(string adapter) => Get(adapter).B.weight!;
     /// <summary>DoRA's magnitude m [out] (peft: lora_magnitude_vector); null for other variants.</summary>
-    public Parameter? Magnitude(string adapter) =>
-        magnitude.named_parameters(recurse: false).Where(p => p.name == adapter).Select(p => p.parameter)
-            .FirstOrDefault();
+    public Parameter? Magnitude(string adapter) => Get(adapter).Magnitude;
 
-    nn.Module Child(AdapterModules set, string adapter) =>
-        set.named_children().FirstOrDefault(c => c.name == adapter).module
-        ?? throw new KeyNotFoundException($"{ModuleName} has no adapter '{adapter}'");
+    Adapter Get(string adapter) => configs.TryGetValue(adapter, out var a) ? a
+        : throw new KeyNotFoundException($"{ModuleName} has no adapter '{adapter}'");
 
     /// <summary>Adds adapter <paramref name="adapter"/> (A random from the current torch seed, B zero).</summary>
     public void AddAdapter(string adapter, LoraConfig config)
@@ -92,13 +90,16 @@ public sealed class LoraLayer
         if (config.Variant == LoraVariant.LoRAFA) a.weight!.requires_grad = false;
         loraA.Add(adapter, a);
         loraB.Add(adapter, b);
-        dropout.Add(adapter, config.LoraDropout > 0 ? nn.Dropout(config.LoraDropout) : nn.Identity());
+        nn.Module<Tensor, Tensor> drop = config.LoraDropout > 0 ? nn.Dropout(config.LoraDropout) : nn.Identity();
+        dropout.Add(adapter, drop);
+        Parameter? m = null;
         if (config.Variant == LoraVariant.DoRA)
         {
             using var _ = no_grad();
-            magnitude.Add(adapter, new Parameter(Base.weight.detach().norm(1, keepdim: false).clone()));
+            m = new Parameter(Base.weight.detach().norm(1, keepdim: false).clone());
+            magnitude.Add(adapter, m);
         }
-        configs[adapter] = config;
+        configs[adapter] = new Adapter(config, a, b, drop, m);
     }
 
     /// <summary>ΔW = s·B·A [out, in] of <paramref name="adapter"/>.</summary>
@@ -107,13 +108,12 @@ public sealed class LoraLayer
     Tensor AddDelta(Tensor x, Tensor y)
     {
         if (Disabled || ActiveAdapter is not { } name || merged.Contains(name)) return y;
-        var config = configs[name];
-        var dropped = ((nn.Module<Tensor, Tensor>)Child(dropout, name)).call(x);
-        var lora = ((Linear)Child(loraB, name)).call(((Linear)Child(loraA, name)).call(dropped)) * config.Scaling;
-        if (config.Variant != LoraVariant.DoRA) return y + lora;
+        var adapter = configs[name];
+        var lora = adapter.B.call(adapter.A.call(adapter.Dropout.call(x))) * adapter.Config.Scaling;
+        if (adapter.Config.Variant != LoraVariant.DoRA) return y + lora;
         // DoRA: y' = (m / ‖W + ΔW‖)·(W·x + ΔW·x) + b, the norm detached as in the paper (section 4.3).
         var weight = Base.weight! + DeltaWeight(name);
-        var scale = Magnitude(name)! / weight.detach().norm(1, keepdim: false);
+        var scale = adapter.Magnitude! / weight.detach().norm(1, keepdim: false);
         var baseOut = Base.bias is null ? y : y - Base.bias;
         var output = scale * (baseOut + lora);
         return Base.bias is null ? output : output + Base.bias;
