@@ -39,9 +39,23 @@ public static class FineTuning
         using var scope = NewDisposeScope();
         var batch = CausalLmCollator.Collate(sequences, padId);
         var loss = CausalLmLoss.Compute(model.Forward(batch.input_ids, batch.attention_mask, batch.position_ids),
-            batch.labels).item<float>();
+            batch.labels).to(ScalarType.Float64).item<double>();
         if (training) model.train();
         return loss;
+    }
+
+    /// <summary>Text of the model's own domain, written by the model itself: <paramref name="count"/> sequences
+    /// sampled from BOS at temperature 1 (seeds <paramref name="seed"/>, +1, ...), each BOS + up to
+    /// <paramref name="maxLength"/> − 1 tokens (EOS kept when sampled). Their loss measures how far fine-tuning moved
+    /// the model from what it learned in pretraining, when its pretraining text is not at hand.</summary>
+    public static List<long[]> OwnSamples(LlamaForCausalLM model, int count, int maxLength, int seed = 1000,
+        int bosId = 1, int eosId = 2)
+    {
+        model.eval();
+        using var _ = no_grad();
+        return Enumerable.Range(0, count).Select(i => TextGeneration.Generate(model, [bosId], maxLength - 1,
+                new SamplingOptions(Temperature: 1.0, Seed: seed + i), stopTokens: [eosId]))
+            .Select(g => g.PromptIds.Concat(g.GeneratedIds).Select(id => (long)id).ToArray()).ToList();
     }
 
     /// <summary>AdamW (no weight decay) over the trainable parameters of <paramref name="model"/>.</summary>
@@ -81,7 +95,7 @@ public static class FineTuning
             beforeStep?.Invoke();
             optimizer.step();
             afterStep?.Invoke();
-            double value = loss.item<float>();
+            double value = loss.to(ScalarType.Float64).item<double>();
             if (!double.IsFinite(value)) throw new InvalidOperationException($"{method}: loss {value} at step {step}");
             run.Step(step, batch.Tokens, value, model.training);
             step++;

@@ -125,14 +125,14 @@ public sealed class LoraLayer
         if (ActiveAdapter is not { } name || merged.Contains(name)) return;
         if (merged.Count > 0) throw new InvalidOperationException($"{ModuleName}: unmerge '{merged.First()}' first");
         using var _ = no_grad();
-        var w = Base.weight! + DeltaWeight(name);
+        var w = Base.weight!.to(ScalarType.Float64) + DeltaWeight(name).to(ScalarType.Float64);   // one rounding
         if (Config(name).Variant == LoraVariant.DoRA)
         {
             var norm = w.norm(1, keepdim: false);
             doraNorms[name] = norm.DetachFromDisposeScope();   // kept to undo the division exactly
             w = (Magnitude(name)! / norm).unsqueeze(1) * w;
         }
-        Base.weight!.copy_(w);
+        Base.weight!.copy_(w.to(Base.weight.dtype));
         merged.Add(name);
     }
 
@@ -145,11 +145,13 @@ public sealed class LoraLayer
         if (Config(name).Variant == LoraVariant.DoRA)
         {
             var norm = doraNorms[name];
-            Base.weight!.copy_(Base.weight * (norm / Magnitude(name)!).unsqueeze(1));
+            var w = Base.weight!.to(ScalarType.Float64) * (norm / Magnitude(name)!.to(ScalarType.Float64)).unsqueeze(1);
+            Base.weight.copy_((w - DeltaWeight(name).to(ScalarType.Float64)).to(Base.weight.dtype));
             doraNorms.Remove(name);
             norm.Dispose();
         }
-        Base.weight!.sub_(DeltaWeight(name));
+        else Base.weight!.copy_((Base.weight.to(ScalarType.Float64) - DeltaWeight(name).to(ScalarType.Float64))
+            .to(Base.weight.dtype));
         merged.Remove(name);
     }
 
