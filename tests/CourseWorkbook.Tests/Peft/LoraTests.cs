@@ -15,10 +15,11 @@ public class LoraTests : TorchTest
 {
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
-    static readonly JsonElement Ref = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder(), "lora_reference.json")))
-        .RootElement;
+    static readonly JsonElement Ref = JsonDocument.Parse(File.ReadAllText(Path.Combine(ReferenceFolder(),
+        "lora_reference.json"))).RootElement;
 
-    static string Folder()
+    /// <summary>tests/CourseWorkbook.Tests/Peft/reference, found above the test binaries.</summary>
+    internal static string ReferenceFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln")))
