@@ -17,7 +17,8 @@ public sealed record FineTuneSettings(int Steps = 60, int BatchSize = 8, double 
 /// <paramref name="Run"/> records the training loss and the target-domain held-out loss; <paramref name="Original"/>
 /// the held-out loss on the original kind of text at the same steps.</summary>
 public sealed record FineTuneResult(string Method, long TrainableParameters, MemoryUse Memory, double TargetBefore,
-    double TargetAfter, double OriginalBefore, double OriginalAfter, double Seconds, TrainingRun Run, TrainingRun Original)
+    double TargetAfter, double OriginalBefore, double OriginalAfter, double Seconds, TrainingRun Run,
+    TrainingRun Original)
 {
     /// <summary>How much worse the model got on the original kind of text (nats per token; &gt; 0 = forgot).</summary>
     public double Forgetting => OriginalAfter - OriginalBefore;
@@ -30,7 +31,8 @@ public sealed record FineTuneResult(string Method, long TrainableParameters, Mem
 /// <see cref="CausalLmLoss"/>, held-out evaluation in eval mode.</summary>
 public static class FineTuning
 {
-    /// <summary>Mean loss per predicted token of <paramref name="sequences"/> (one batch, eval mode, no grad).</summary>
+    /// <summary>Mean loss per predicted token of <paramref name="sequences"/> (one batch, eval mode, no
+    /// grad).</summary>
     public static double HeldOutLoss(LlamaForCausalLM model, IReadOnlyList<long[]> sequences, long padId = 0)
     {
         bool training = model.training;
@@ -45,17 +47,29 @@ public static class FineTuning
     }
 
     /// <summary>Text of the model's own domain, written by the model itself: <paramref name="count"/> sequences
-    /// sampled from BOS at temperature 1 (seeds <paramref name="seed"/>, +1, ...), each BOS + up to
-    /// <paramref name="maxLength"/> − 1 tokens (EOS kept when sampled). Their loss measures how far fine-tuning moved
-    /// the model from what it learned in pretraining, when its pretraining text is not at hand.</summary>
+    /// sampled together from BOS at temperature 1 with a generator seeded by <paramref name="seed"/>, each BOS + up
+    /// to <paramref name="maxLength"/> − 1 tokens, cut after its first EOS. Their loss measures how far fine-tuning
+    /// moved the model from what it learned in pretraining, when its pretraining text is not at hand.</summary>
     public static List<long[]> OwnSamples(LlamaForCausalLM model, int count, int maxLength, int seed = 1000,
         int bosId = 1, int eosId = 2)
     {
         model.eval();
         using var _ = no_grad();
-        return Enumerable.Range(0, count).Select(i => TextGeneration.Generate(model, [bosId], maxLength - 1,
-                new SamplingOptions(Temperature: 1.0, Seed: seed + i), stopTokens: [eosId]))
-            .Select(g => g.PromptIds.Concat(g.GeneratedIds).Select(id => (long)id).ToArray()).ToList();
+        using var scope = NewDisposeScope();
+        var generator = new Generator((ulong)seed);
+        var ids = full(new long[] { count, 1 }, bosId, dtype: int64);
+        for (int t = 1; t < maxLength; t++)
+        {
+            var probabilities = nn.functional.softmax(model.Forward(ids)[.., -1, ..].to(float64), -1);
+            ids = cat([ids, multinomial(probabilities, 1, generator: generator)], 1);
+        }
+        var rows = ids.data<long>().ToArray();
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var row = rows.AsSpan(i * maxLength, maxLength).ToArray();
+            int eos = Array.IndexOf(row, (long)eosId, 1);
+            return eos < 0 ? row : row[..(eos + 1)];
+        }).ToList();
     }
 
     /// <summary>AdamW (no weight decay) over the trainable parameters of <paramref name="model"/>.</summary>

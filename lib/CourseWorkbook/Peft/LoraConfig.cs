@@ -5,10 +5,12 @@ public enum LoraVariant
 {
     /// <summary>LoRA (Hu et al. 2021): A Kaiming-uniform, B zero, both trained.</summary>
     LoRA,
-    /// <summary>LoRA-FA (Zhang et al. 2023): A stays at its random initialisation (frozen); only B is trained.</summary>
+    /// <summary>LoRA-FA (Zhang et al. 2023): A stays at its random initialisation (frozen); only B
+    /// trains.</summary>
     LoRAFA,
     /// <summary>DoRA (Liu et al. 2024): W' = m ⊙ (W + s·B·A) / ‖W + s·B·A‖ row-wise, with a trained magnitude m
-    /// (peft's lora_magnitude_vector) initialised to ‖W‖; the norm is treated as a constant in the backward pass.</summary>
+    /// (peft's lora_magnitude_vector) initialised to ‖W‖; the norm is treated as a constant in the backward
+    /// pass.</summary>
     DoRA,
 }
 

@@ -30,7 +30,8 @@ public sealed class LoraLayer
     readonly AdapterModules loraA = new(), loraB = new(), dropout = new(), magnitude = new();
     readonly Dictionary<string, Adapter> configs = new();
 
-    sealed record Adapter(LoraConfig Config, Linear A, Linear B, nn.Module<Tensor, Tensor> Dropout, Parameter? Magnitude);
+    sealed record Adapter(LoraConfig Config, Linear A, Linear B, nn.Module<Tensor, Tensor> Dropout,
+        Parameter? Magnitude);
     readonly HashSet<string> merged = new();
 
     /// <summary>Attaches LoRA to <paramref name="linear"/>, whose full name in its model is

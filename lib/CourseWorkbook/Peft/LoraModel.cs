@@ -100,7 +100,8 @@ public sealed class LoraModel
         finally { foreach (var l in layers) l.Disabled = false; }
     }
 
-    /// <summary>Adds the active adapter into the base weights (peft's merge_adapter): same outputs, no extra cost.</summary>
+    /// <summary>Adds the active adapter into the base weights (peft's merge_adapter): same outputs, no extra
+    /// cost.</summary>
     public void Merge() { foreach (var l in layers) l.Merge(); }
 
     /// <summary>Takes merged updates out of the base weights again (peft's unmerge_adapter).</summary>
@@ -111,11 +112,13 @@ public sealed class LoraModel
     /// <summary>All parameters (base and adapters), counted once each.</summary>
     public long AllParameters => Models.ParameterCounts.Count(Model);
 
-    /// <summary>peft's print_trainable_parameters line: "trainable params: … || all params: … || trainable%: …".</summary>
+    /// <summary>peft's print_trainable_parameters line: "trainable params: … || all params: … ||
+    /// trainable%: …".</summary>
     public string TrainableSummary() => Trainable.Summary(Model);
 
     /// <summary>The adapter's tensors under peft's saved names ("base_model.model.&lt;module&gt;.lora_A.weight",
-    /// lora_B.weight, lora_magnitude_vector), without the adapter name, as get_peft_model_state_dict returns them.</summary>
+    /// lora_B.weight, lora_magnitude_vector), without the adapter name, as get_peft_model_state_dict returns
+    /// them.</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> AdapterStateDict(string? adapter = null)
     {
         adapter ??= ActiveAdapter;
@@ -134,7 +137,8 @@ public sealed class LoraModel
     public long SaveAdapter(string folder, string? adapter = null)
     {
         adapter ??= ActiveAdapter;
-        var config = adapters.TryGetValue(adapter, out var c) ? c : throw new KeyNotFoundException($"no adapter '{adapter}'");
+        var config = adapters.TryGetValue(adapter, out var c) ? c
+            : throw new KeyNotFoundException($"no adapter '{adapter}'");
         Directory.CreateDirectory(folder);
         var weights = Path.Combine(folder, WeightsFile);
         SafeTensorsFile.Save(weights, AdapterStateDict(adapter), new Dictionary<string, string> { ["format"] = "pt" });
@@ -164,12 +168,14 @@ public sealed class LoraModel
         var variant = node["use_dora"]?.GetValue<bool>() == true ? LoraVariant.DoRA
             : Enum.TryParse<LoraVariant>(node["courseworkbook_variant"]?.GetValue<string>(), out var v) ? v
             : LoraVariant.LoRA;
-        return new LoraConfig(r, node["lora_alpha"]?.GetValue<double>() ?? r, node["lora_dropout"]?.GetValue<double>() ?? 0,
+        return new LoraConfig(r, node["lora_alpha"]?.GetValue<double>() ?? r,
+            node["lora_dropout"]?.GetValue<double>() ?? 0,
             targets, variant);
     }
 
     /// <summary>Loads a saved adapter under the name <paramref name="adapter"/> (peft's load_adapter): the
-    /// layers are created from its config, then every tensor of the file is checked (name and shape) and copied.</summary>
+    /// layers are created from its config, then every tensor of the file is checked (name and shape) and
+    /// copied.</summary>
     public void LoadAdapter(string folder, string adapter)
     {
         var config = ReadConfig(folder);

@@ -43,7 +43,8 @@ public sealed record MemoryUse(long WeightBytes, long GradientBytes, long Optimi
         for (var type = state.GetType(); type is not null && type != typeof(object); type = type.BaseType)
             foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public
                          | BindingFlags.DeclaredOnly))
-                if (field.GetValue(state) is Tensor t and not TorchSharp.Modules.Parameter && !t.IsInvalid && seen.Add(t.Handle))
+                if (field.GetValue(state) is Tensor t and not TorchSharp.Modules.Parameter && !t.IsInvalid
+                    && seen.Add(t.Handle))
                     total += Bytes(t);
         return total;
     }

@@ -35,7 +35,7 @@ public static class Nf4
     {
         long n = weight.numel();
         if (blockSize < 2 || blockSize % 2 != 0 || n % blockSize != 0)
-            throw new ArgumentException($"{n} values cannot be split into blocks of {blockSize} (even, dividing numel)");
+            throw new ArgumentException($"{n} values cannot be split into blocks of {blockSize} (even, dividing n)");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var blocks = weight.detach().to(float32).reshape(-1, blockSize);

@@ -22,7 +22,8 @@ public static class Trainable
     {
         long trainable = Count(model), all = Models.ParameterCounts.Count(model);
         return string.Format(CultureInfo.InvariantCulture,
-            "trainable params: {0:N0} || all params: {1:N0} || trainable%: {2:F4}", trainable, all, 100.0 * trainable / all);
+            "trainable params: {0:N0} || all params: {1:N0} || trainable%: {2:F4}", trainable, all,
+            100.0 * trainable / all);
     }
 
     /// <summary>Sets requires_grad to <paramref name="predicate"/>(name) for every parameter; returns the count
@@ -37,7 +38,8 @@ public static class Trainable
     public static long All(nn.Module model) => Only(model, _ => true);
 
     /// <summary>BitFit (Ben Zaken et al. 2021) trains only the bias terms. Llama has no biases, so on a Llama the
-    /// closest recipe trains the other per-channel vectors, the RMSNorm gains: pass <paramref name="norms"/> true.</summary>
+    /// closest recipe trains the other per-channel vectors, the RMSNorm gains: pass <paramref name="norms"/>
+    /// true.</summary>
     public static long BiasesOnly(nn.Module model, bool norms = false) =>
         Only(model, n => n.EndsWith(".bias", StringComparison.Ordinal) || norms && n.Contains("norm"));
 

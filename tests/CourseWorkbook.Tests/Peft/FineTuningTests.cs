@@ -33,6 +33,19 @@ public class FineTuningTests : TorchTest
     }
 
     [Fact]
+    public void Own_samples_start_with_BOS_stop_after_EOS_and_repeat_with_the_seed()
+    {
+        var model = TinyLlama.Create();
+        var a = FineTuning.OwnSamples(model, 6, 10, seed: 3);
+        Assert.Equal(6, a.Count);
+        Assert.All(a, s => Assert.Equal(1, s[0]));
+        Assert.All(a, s => Assert.InRange(s.Length, 2, 10));
+        Assert.All(a, s => Assert.Contains(Array.IndexOf(s, 2L), new[] { -1, s.Length - 1 }));   // EOS only last
+        Assert.Equal(a, FineTuning.OwnSamples(model, 6, 10, seed: 3));
+        Assert.NotEqual(a, FineTuning.OwnSamples(model, 6, 10, seed: 4));
+    }
+
+    [Fact]
     public void The_captains_log_has_its_entries_each_in_the_log_s_form()
     {
         var log = PeftData.CaptainsLog();
