@@ -46,6 +46,25 @@ public class FineTuningTests : TorchTest
     }
 
     [Fact]
+    public void A_lottery_ticket_keeps_the_largest_changes_and_only_they_move_after_the_rewind()
+    {
+        var model = TinyLlama.Create();
+        Trainable.All(model);
+        var before = SparseMask.Snapshot(model);
+        var settings = new FineTuneSettings(10, 2, 1e-2, EvalEvery: 5);
+        FineTuning.Run("search", model, Target, Target, Original, settings);
+        var mask = SparseMask.FromChanges(model, before, keep: 0.1);
+        Assert.InRange(mask.Kept, (long)(0.1 * mask.Total), (long)(0.1 * mask.Total) + 5);
+        mask.Rewind(model);
+        Assert.Equal(0, mask.Changed(model));
+        var model2 = model;
+        var ticket = FineTuning.Run("ticket", model2, Target, Target, Original, settings,
+            beforeStep: () => mask.MaskGradients(model2), afterStep: () => mask.Apply(model2));
+        Assert.InRange(mask.Changed(model2), 1, mask.Kept);
+        Assert.True(ticket.TargetAfter < ticket.TargetBefore);
+    }
+
+    [Fact]
     public void The_captains_log_has_its_entries_each_in_the_log_s_form()
     {
         var log = PeftData.CaptainsLog();
