@@ -29,17 +29,5 @@ public static class StoryCorpus
 
     /// <summary>The first data/training folder holding the corpus, walking up from the notebook, the library and the
     /// current directory; null when there is none.</summary>
-    public static string? Folder()
-    {
-        var notebook = Notebook.Host.NotebookPath;
-        var library = typeof(StoryCorpus).Assembly.Location;
-        var starts = new[]
-        {
-            string.IsNullOrEmpty(notebook) ? null : Path.GetDirectoryName(Path.GetFullPath(notebook)),
-            string.IsNullOrEmpty(library) ? null : Path.GetDirectoryName(library),
-            Environment.CurrentDirectory, AppContext.BaseDirectory,
-        };
-        return Runtime.WorkbookPaths.FindAbove(starts, Path.Combine("data", "training"),
-            c => File.Exists(Path.Combine(c, FileName)));
-    }
+    public static string? Folder() => Runtime.WorkbookPaths.DataFolder("training", FileName);
 }

@@ -18,4 +18,19 @@ public static class WorkbookPaths
             }
         return null;
     }
+
+    /// <summary>The first data/<paramref name="topic"/> folder holding <paramref name="fileName"/>, walking up from the
+    /// notebook, the library, the current directory and the app's base directory; null when there is none.</summary>
+    public static string? DataFolder(string topic, string fileName)
+    {
+        var notebook = Notebook.Host.NotebookPath;
+        var library = typeof(WorkbookPaths).Assembly.Location;
+        var starts = new[]
+        {
+            string.IsNullOrEmpty(notebook) ? null : Path.GetDirectoryName(Path.GetFullPath(notebook)),
+            string.IsNullOrEmpty(library) ? null : Path.GetDirectoryName(library),
+            Environment.CurrentDirectory, AppContext.BaseDirectory,
+        };
+        return FindAbove(starts, Path.Combine("data", topic), c => File.Exists(Path.Combine(c, fileName)));
+    }
 }
