@@ -25,8 +25,12 @@ public static class DoubleDescent
         (x * w).PointwiseMaximum(0.0);
 
     /// <summary>The minimum-norm least-squares weights F⁺·y, with F⁺ the SVD pseudo-inverse (MathNet): the
-    /// solution gradient descent from zero converges to, and the interpolant of smallest norm when p ≥ n.</summary>
-    public static Vector<double> MinimumNorm(Matrix<double> f, Vector<double> y) => f.PseudoInverse() * y;
+    /// solution gradient descent from zero converges to, and the interpolant of smallest norm when p ≥ n. For
+    /// p &gt; n it uses F⁺ = Fᵀ(FFᵀ)⁺, so the SVD is of the n×n Gram matrix, not of a p×p one.</summary>
+    public static Vector<double> MinimumNorm(Matrix<double> f, Vector<double> y) =>
+        f.ColumnCount > f.RowCount
+            ? f.TransposeThisAndMultiply(f.TransposeAndMultiply(f).PseudoInverse() * y)
+            : f.PseudoInverse() * y;
 
     /// <summary>Ridge weights (FᵀF + λI)⁻¹Fᵀy, solved by MathNet's Cholesky: a small λ removes the peak.</summary>
     public static Vector<double> Ridge(Matrix<double> f, Vector<double> y, double lambda) =>
