@@ -12,7 +12,7 @@ using TorchSharp;
 //   --compare-objectives  instead: the ranking loss against caption prediction (a bag of words) at equal steps
 //                         (default 600), zero-shot accuracy every 50 steps → objectives.json
 //   --compare-lit  instead: LiT (the ImageNet ResNet18 frozen, text tower and projections trained) against the tiny
-//                  CLIP from scratch at equal steps (default 300) and batch (64), on the same --pool (1024) → lit.json
+//                  CLIP from scratch at equal steps (default 200) and batch (64), on the same --pool (512) → lit.json
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);
 string? output = null;
@@ -30,9 +30,9 @@ for (int i = 0; i < args.Length; i++)
     else { Console.Error.WriteLine($"unknown argument {args[i]}"); return 2; }
 }
 output ??= Path.Combine(FindRepositoryRoot(), "data", "clip");
-int steps = stepsOption ?? (compare ? 600 : lit ? 300 : 2000);
+int steps = stepsOption ?? (compare ? 600 : lit ? 200 : 2000);
 if (lit && !args.Contains("--batch")) batch = 64;
-if (lit && !args.Contains("--pool")) pool = 1024;
+if (lit && !args.Contains("--pool")) pool = 512;
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
 
@@ -110,9 +110,9 @@ int CompareLit()
     var seen = ShapeWorld.Sample(200, Seeding.Random(stream: 41));
     var heldOut = ShapeWorld.Sample(200, Seeding.Random(stream: 42), heldOut: true);
     var featureClock = Stopwatch.StartNew();
-    using var trainFeatures = LockedImageTuning.Features(featurizer, data.Pairs);
-    using var seenFeatures = LockedImageTuning.Features(featurizer, seen);
-    using var heldFeatures = LockedImageTuning.Features(featurizer, heldOut);
+    using var trainFeatures = LockedImageTuning.Features(featurizer, data.Pairs, chunk: 8);
+    using var seenFeatures = LockedImageTuning.Features(featurizer, seen, chunk: 8);
+    using var heldFeatures = LockedImageTuning.Features(featurizer, heldOut, chunk: 8);
     double featureSeconds = featureClock.Elapsed.TotalSeconds;
     Console.WriteLine($"ResNet18 features of {pool + 400} images in {featureSeconds:F0} s");
     var litSeen = new List<double>(); var litHeld = new List<double>(); var litSteps = new List<int>();
