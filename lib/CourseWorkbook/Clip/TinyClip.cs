@@ -158,7 +158,7 @@ public static class TinyClip
 
     /// <summary><paramref name="count"/> distinct indices below <paramref name="size"/>: two copies of one pair in a
     /// batch would be each other's false negatives.</summary>
-    static Tensor DistinctIndices(Random rng, int size, int count)
+    internal static Tensor DistinctIndices(Random rng, int size, int count)
     {
         var indices = new long[count];
         for (int i = 0; i < count; i++)
