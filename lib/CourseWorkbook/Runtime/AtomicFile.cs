@@ -20,22 +20,9 @@ public static class AtomicFile
         });
 
     /// <summary>
-    /// Writes <paramref name="bytes"/> to <paramref name="path"/> only if no file is there yet, atomically; returns
-    /// false (and leaves the existing file alone) when another writer got there first. A file that is never replaced
-    /// keeps its inode, which matters for a shared library another process may have mapped or be about to load.
-    /// </summary>
-    public static bool WriteNew(string path, ReadOnlySpan<byte> bytes)
-    {
-        var copy = bytes.ToArray();
-        return Write(path, s => s.Write(copy), overwrite: false);
-    }
-
-    /// <summary>
     /// Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream.
     /// </summary>
-    public static void Write(string path, Action<Stream> write) => Write(path, write, overwrite: true);
-
-    static bool Write(string path, Action<Stream> write, bool overwrite)
+    public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -48,22 +35,12 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            if (overwrite || !File.Exists(full))
-            {
-                File.Move(temp, full, overwrite);
-                return true;
-            }
-        }
-        catch (IOException) when (!overwrite && File.Exists(full))
-        {
-            // Another writer created the file between the check and the move: theirs stays.
+            File.Move(temp, full, overwrite: true);
         }
         catch
         {
             try { File.Delete(temp); } catch (IOException) { }
             throw;
         }
-        try { File.Delete(temp); } catch (IOException) { }
-        return false;
     }
 }

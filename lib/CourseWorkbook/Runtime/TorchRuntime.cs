@@ -132,9 +132,7 @@ public static class TorchRuntime
         int changed = ElfVersionPatcher.MarkVersionWeak(bytes, HarmlessGlibcxxVersion, original);
         notes.Add($"marked {changed} requirement(s) on {HarmlessGlibcxxVersion} weak in a copy of {original}");
         Directory.CreateDirectory(dir);
-        // Never replace a copy another process (a kernel, a test host) may already have loaded: the first one wins,
-        // and every copy is the same bytes.
-        AtomicFile.WriteNew(target, bytes);
+        AtomicFile.WriteAllBytes(target, bytes);
         return target;
     }
 
