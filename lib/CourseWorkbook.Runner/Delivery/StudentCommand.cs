@@ -55,6 +55,14 @@ public static class StudentCommand
                 return Program.ExitUsage;
             }
         }
+        // The notebooks' nuget.config (the local feed of the library) travels with them, so the student edition
+        // restores the same packages from a sibling folder such as student/.
+        var configs = files.Select(f => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(f))!, "nuget.config"));
+        foreach (var config in configs.Distinct().Where(File.Exists))
+        {
+            var copy = Path.Combine(Path.GetFullPath(outDirectory), "nuget.config");
+            if (!File.Exists(copy)) AtomicFile.WriteAllText(copy, File.ReadAllText(config));
+        }
         foreach (var (target, text, marks) in editions)
         {
             AtomicFile.WriteAllText(target, text);
