@@ -19,13 +19,7 @@ public class LoraTests : TorchTest
         "lora_reference.json"))).RootElement;
 
     /// <summary>tests/CourseWorkbook.Tests/Peft/reference, found above the test binaries.</summary>
-    internal static string ReferenceFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln")))
-                return Path.Combine(dir.FullName, "tests", "CourseWorkbook.Tests", "Peft", "reference");
-        throw new DirectoryNotFoundException("CourseWorkbook.sln not found above the test binaries");
-    }
+    internal static string ReferenceFolder() => Embeddings.FixtureFiles.InTests("Peft", "reference");
 
     static int I(string key) => Ref.GetProperty(key).GetInt32();
     static double[] D(string key) => Ref.GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CourseWorkbook.Data;
 using CourseWorkbook.Models;
+using CourseWorkbook.Tests.Embeddings;
 using CourseWorkbook.Training;
 using CourseWorkbook.Weights;
 using TorchSharp;
@@ -16,13 +17,7 @@ namespace CourseWorkbook.Tests.Training;
 [Collection(TorchRandomCollection.Name)]
 public class Gpt2ReferenceTests : TorchTest
 {
-    static string FixtureFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln")))
-                return Path.Combine(dir.FullName, "tests", "CourseWorkbook.Tests", "Training", "Fixtures", "tiny-gpt2");
-        throw new DirectoryNotFoundException("repository root not found");
-    }
+    static string FixtureFolder() => FixtureFiles.InTests("Training", "Fixtures", "tiny-gpt2");
 
     static JsonElement Expected() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureFolder(), "expected.json"))).RootElement;
