@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CourseWorkbook.Clip;
 
 namespace CourseWorkbook.Runner.Tests;
 
@@ -113,6 +114,52 @@ public class PracticalNotebooksTests
             Assert.InRange(Result("distilgpt2_batch_grad_diff"), 0, 1e-5);
             Assert.InRange(Result("distilgpt2_heldout_before"), 5.0, 6.5);   // a random 291-token model: ln 291 = 5.67
             Assert.InRange(Result("distilgpt2_heldout_after"), 5.0, 6.5);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Practical 04's online path, run offline: a CLIPModel folder in Hugging Face's layout (config.json,
+    /// model.safetensors, vocab.json, merges.txt) in a Hugging Face cache under openai/clip-vit-base-patch32. Here it
+    /// holds the workbook's own tiny CLIP and world tokenizer, so the usage cell must find it there, load it by name,
+    /// size its input from the config (32 pixels, 16 tokens), and give the probabilities the offline path gives.</summary>
+    [Fact]
+    public void Practical_04_runs_its_usage_cell_on_a_clip_checkpoint_in_the_hugging_face_cache()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cw-hf-" + Guid.NewGuid().ToString("N"));
+        var output = Path.Combine(root, "out");
+        try
+        {
+            const string commit = "89abcdef0123456789abcdef0123456789abcdef";
+            var repo = Path.Combine(root, "hub", "models--openai--clip-vit-base-patch32");
+            var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", commit)).FullName;
+            Directory.CreateDirectory(Path.Combine(repo, "refs"));
+            File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
+            var tiny = Path.Combine(RepoRoot(), "data", "clip");
+            foreach (var file in new[] { "config.json", "model.safetensors" })
+                File.Copy(Path.Combine(tiny, file), Path.Combine(snapshot, file));
+            ShapeWorld.Tokenizer().Save(snapshot);
+
+            var notebook = Path.Combine(RepoRoot(), "notebooks", "04-clip.dib");
+            var (exit, stderr) = RunRunner(notebook, output, ("HF_HUB_CACHE", Path.Combine(root, "hub")));
+            Assert.True(exit == 0, $"runner exited with {exit}:\n{stderr}");
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var results = summary.RootElement.GetProperty("notebooks")[0].GetProperty("results");
+            Assert.Equal("openai/clip-vit-base-patch32", results.GetProperty("usage_model").GetString());
+            string[] texts = ["a rabbit", "a curve", "a chair"];
+            var online = texts.Select(t => results.GetProperty("usage_probability_" + t[2..]).GetDouble()).ToArray();
+            Assert.InRange(online.Sum(), 0.999, 1.001);
+
+            // The same model, tokenizer and picture, here in the test process: the probabilities must agree.
+            CourseWorkbook.Runtime.TorchRuntime.EnsureLoaded();
+            using var model = TinyClip.LoadPretrained();
+            var image = ImageFile.Read(Path.Combine(tiny, "rabbit.png"));
+            using var pixels = ClipImageProcessor.PixelValues([image], model.Config.Vision.ImageSize);
+            var expected = ClipEvaluation.Probabilities(model, ShapeWorld.Tokenizer(), pixels, texts,
+                model.Config.Text.MaxPositionEmbeddings);
+            Assert.Equal(expected, online, (a, b) => Math.Abs(a - b) < 1e-5);
         }
         finally
         {

@@ -13,18 +13,20 @@ using TorchSharp;
 //                         (default 600), zero-shot accuracy every 50 steps → objectives.json
 //   --compare-lit  instead: LiT (the ImageNet ResNet18 frozen, text tower and projections trained) against the tiny
 //                  CLIP from scratch at equal steps (default 200) and batch (64), on the same --pool (512) → lit.json
+//   --usage-image  instead: draws the usage cell's picture (Drawings.Rabbit, 320 × 320) → rabbit.png
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(1);
 string? output = null;
 int? stepsOption = null;
 int batch = 128, pool = 8192;
-bool compare = false, lit = false;
+bool compare = false, lit = false, usageImage = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--out") output = args[++i];
     else if (args[i] == "--steps") stepsOption = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--compare-objectives") compare = true;
     else if (args[i] == "--compare-lit") lit = true;
+    else if (args[i] == "--usage-image") usageImage = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--pool") pool = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else { Console.Error.WriteLine($"unknown argument {args[i]}"); return 2; }
@@ -34,6 +36,12 @@ int steps = stepsOption ?? (compare ? 600 : lit ? 200 : 2000);
 if (lit && !args.Contains("--batch")) batch = 64;
 if (lit && !args.Contains("--pool")) pool = 512;
 Directory.CreateDirectory(output);
+if (usageImage)
+{
+    ImageFile.WritePng(Path.Combine(output, Drawings.RabbitFileName), Drawings.Rabbit());
+    Console.WriteLine($"wrote {Path.Combine(output, Drawings.RabbitFileName)}");
+    return 0;
+}
 var clock = Stopwatch.StartNew();
 
 Seeding.SeedAll(42);

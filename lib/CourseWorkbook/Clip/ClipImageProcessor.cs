@@ -32,9 +32,16 @@ public static class ClipImageProcessor
     /// <summary>The whole pipeline for one image: pixel values [3, size, size], channel first.</summary>
     public static float[] Preprocess(RgbImage image, int size = 224)
     {
+        return Normalize(Preprocessed(image, size));
+    }
+
+    /// <summary>The image the model sees, before scaling and normalisation: resized so the shortest side is
+    /// <paramref name="size"/>, then centre-cropped to size × size.</summary>
+    public static RgbImage Preprocessed(RgbImage image, int size = 224)
+    {
         image.Validate();
         var (w, h) = ShortestSideTo(image.Width, image.Height, size);
-        return Normalize(CenterCrop(Resize(image, w, h), size, size));
+        return CenterCrop(Resize(image, w, h), size, size);
     }
 
     /// <summary>A batch of images as pixel_values [B, 3, size, size].</summary>

@@ -25,6 +25,7 @@ public sealed partial class ClipTokenizer
     readonly Dictionary<string, int> encoder;
     readonly string[] decoder;
     readonly Dictionary<(string, string), int> ranks;
+    readonly (string Left, string Right)[] mergeList;
     readonly Dictionary<string, string[]> cache = new();
 
     /// <summary>A tokenizer from a vocabulary (token → id) and the ranked merges (pairs of symbols).</summary>
@@ -39,6 +40,7 @@ public sealed partial class ClipTokenizer
         }
         ranks = new Dictionary<(string, string), int>();
         for (int i = 0; i < merges.Count; i++) ranks.TryAdd(merges[i], i);
+        mergeList = merges.ToArray();
         foreach (var special in new[] { StartOfText, EndOfText })
             if (!encoder.ContainsKey(special)) throw new ArgumentException($"the vocabulary has no {special}");
         StartId = encoder[StartOfText];
@@ -53,6 +55,20 @@ public sealed partial class ClipTokenizer
 
     /// <summary>Number of tokens.</summary>
     public int VocabSize => encoder.Count;
+
+    /// <summary>Writes the tokenizer in Hugging Face's layout, <c>vocab.json</c> (token → id, in id order) and
+    /// <c>merges.txt</c> (a "#version" line, then one merge a line in rank order), each atomically, so that
+    /// <see cref="FromFiles"/> reads back the same tokenizer.</summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var vocab = encoder.OrderBy(e => e.Value).ToDictionary(e => e.Key, e => e.Value);
+        var json = JsonSerializer.Serialize(vocab, new JsonSerializerOptions
+            { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        Runtime.AtomicFile.WriteAllText(Path.Combine(folder, "vocab.json"), json);
+        var merges = mergeList.Select(m => $"{m.Left} {m.Right}").Prepend("#version: 0.2");
+        Runtime.AtomicFile.WriteAllText(Path.Combine(folder, "merges.txt"), string.Join("\n", merges) + "\n");
+    }
 
     /// <summary>Reads a Hugging Face vocab.json and merges.txt (first line "#version..." skipped). Errors name the
     /// file and line.</summary>

@@ -116,4 +116,22 @@ public sealed class ClipTokenizerTests
             return all[id];
         }
     }
+
+    [Fact]
+    public void A_saved_tokenizer_reads_back_in_hugging_faces_layout()
+    {
+        var tokenizer = ShapeWorld.Tokenizer();
+        var folder = Path.Combine(Path.GetTempPath(), "cw-tok-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            tokenizer.Save(folder);
+            Assert.StartsWith("#version", File.ReadLines(Path.Combine(folder, "merges.txt")).First());
+            var back = ClipTokenizer.FromFiles(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt"));
+            Assert.Equal(tokenizer.VocabSize, back.VocabSize);
+            Assert.Equal((tokenizer.StartId, tokenizer.EndId), (back.StartId, back.EndId));
+            foreach (var text in new[] { "a photo of a small red circle.", "a rabbit", "Über-café <b>x</b>" })
+                Assert.Equal(tokenizer.Encode(text).Ids, back.Encode(text).Ids);
+        }
+        finally { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
+    }
 }
