@@ -28,6 +28,7 @@ public static class Program
         usage: CourseWorkbook.Runner run <notebook.dib|folder>... [--out DIR] [--cell-timeout SECONDS]
                                      [--kernel-timeout SECONDS] [--set NAME=VALUE]... [--keep-going]
                CourseWorkbook.Runner student <notebook.dib|folder>... [--out DIR]
+               CourseWorkbook.Runner grade --key <notebook.dib|folder> <submission|folder>... [--out DIR] (grade --help)
 
         Runs .dib notebooks headless in the real .NET Interactive kernel (the dotnet tool Microsoft.dotnet-interactive
         pinned in .config/dotnet-tools.json, started as VS Code starts it, one kernel process per notebook, in the
@@ -97,6 +98,8 @@ public static class Program
         }
 
         if (args[0] == "student") return Delivery.StudentCommand.Run(args.Skip(1).ToList(), Console.Out, stderr);
+        if (args[0] == "grade")
+            return await Delivery.GradeCommand.RunAsync(args.Skip(1).ToList(), Console.Out, stderr, cancel);
         if (args[0] != "run") return UsageError(stderr, $"unknown command '{args[0]}'");
         if (!TryParseRun(args.Skip(1).ToList(), out var options, out var error)) return UsageError(stderr, error);
         if (options.Help)

@@ -27,7 +27,11 @@ public static class StudentEdition
 
     /// <summary>Makes the student edition of <paramref name="instructor"/> (read from <paramref name="path"/>, which
     /// only names the file in errors).</summary>
-    public static DibDocument Make(DibDocument instructor, string path)
+    public static DibDocument Make(DibDocument instructor, string path) => Make(instructor, path, _ => false);
+
+    /// <summary>The student edition with the solutions of the exercises <paramref name="keep"/> selects left in place
+    /// (their marks removed): a partly solved submission, as the grader's tests need one.</summary>
+    public static DibDocument Make(DibDocument instructor, string path, Func<string, bool> keep)
     {
         var marks = ExerciseMarkers.Read(instructor, path);
         var hidden = marks.Tests.Select(t => t.CellIndex).ToHashSet();
@@ -37,12 +41,12 @@ public static class StudentEdition
             if (hidden.Contains(c)) continue;
             var cell = instructor.Cells[c];
             var regions = marks.Solutions.Where(s => s.CellIndex == c).OrderBy(s => s.FirstLine).ToList();
-            cells.Add(regions.Count == 0 ? cell : cell with { Source = Replace(cell, regions) });
+            cells.Add(regions.Count == 0 ? cell : cell with { Source = Replace(cell, regions, keep) });
         }
         return instructor with { Cells = cells };
     }
 
-    static string Replace(DibCell cell, IReadOnlyList<SolutionRegion> regions)
+    static string Replace(DibCell cell, IReadOnlyList<SolutionRegion> regions, Func<string, bool> keep)
     {
         var lines = DibParser.SplitLines(cell.Source);
         var result = new List<string>();
@@ -52,7 +56,8 @@ public static class StudentEdition
             int from = region.FirstLine - cell.FirstLine, to = region.LastLine - cell.FirstLine;
             result.AddRange(lines[next..from]);
             var indent = lines[from][..(lines[from].Length - lines[from].TrimStart().Length)];
-            if (region.InMarkdown) result.Add(MarkdownStub(region.ExerciseId));
+            if (keep(region.ExerciseId)) result.AddRange(lines[(from + 1)..to]);
+            else if (region.InMarkdown) result.Add(MarkdownStub(region.ExerciseId));
             else result.AddRange(CodeStub(region.ExerciseId, indent));
             next = to + 1;
         }

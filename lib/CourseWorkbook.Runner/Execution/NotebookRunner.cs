@@ -12,9 +12,11 @@ namespace CourseWorkbook.Runner.Execution;
 /// <param name="KernelTimeout">Longest wait for a new kernel to report ready.</param>
 /// <param name="Parameters">The --set overrides, passed as COURSEWORKBOOK_PARAM_* environment variables.</param>
 /// <param name="TrivialCells">Trivial cells timed after a passing notebook, to report the per-cell overhead.</param>
+/// <param name="KeepGoing">Run the cells after a failed cell too.</param>
+/// <param name="PrepareKernel">Last changes to a kernel's start (the grader confines submissions with it).</param>
 public sealed record RunSettings(
     TimeSpan CellTimeout, TimeSpan KernelTimeout, IReadOnlyDictionary<string, string> Parameters, int TrivialCells = 7,
-    bool KeepGoing = false);
+    bool KeepGoing = false, Action<System.Diagnostics.ProcessStartInfo>? PrepareKernel = null);
 
 /// <summary>
 /// Runs one notebook in its own kernel process, the real .NET Interactive kernel that VS Code starts: it submits the
@@ -68,6 +70,7 @@ public sealed class NotebookRunner(KernelTool tool, RunSettings settings, TextWr
             start.Environment[WorkbookContract.ParameterVariable(name)] = value;
         start.Environment[WorkbookContract.OutputDirectoryVariable] = Path.GetFullPath(outputDirectory);
         start.Environment[WorkbookContract.NotebookVariable] = Path.GetFullPath(notebook.Path);
+        settings.PrepareKernel?.Invoke(start);
 
         var clock = Stopwatch.StartNew();
         KernelProcess kernel;
