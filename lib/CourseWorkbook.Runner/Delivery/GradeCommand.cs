@@ -6,7 +6,8 @@ using CourseWorkbook.Runner.Output;
 
 namespace CourseWorkbook.Runner.Delivery;
 
-/// <summary>The runner's <c>grade</c> command: grades submitted notebooks against the instructor's hidden tests.</summary>
+/// <summary>The runner's <c>grade</c> command: grades submitted notebooks against the instructor's hidden
+/// tests.</summary>
 public static class GradeCommand
 {
     /// <summary>The command's usage.</summary>

@@ -74,7 +74,8 @@ public static class GradeReports
             md.Append("| student | points | seconds | status |\n|---|---:|---:|---|\n");
             foreach (var g in list)
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| {Cell(g.Student)} | {Number(g.Points)} / {Number(g.Max)} | {g.Seconds:0} | {Cell(g.Status)} |\n");
+                    $"| {Cell(g.Student)} | {Number(g.Points)} / {Number(g.Max)} | {g.Seconds:0} | "
+                    + $"{Cell(g.Status)} |\n");
             md.Append('\n');
         }
         var troubled = grades.Where(g => g.Notes.Count > 0).ToList();
@@ -93,7 +94,9 @@ public static class GradeReports
     }
 
     static double Median(List<double> sorted) =>
-        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        sorted.Count % 2 == 1
+            ? sorted[sorted.Count / 2]
+            : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 
     static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 

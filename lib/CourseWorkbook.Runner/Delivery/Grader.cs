@@ -21,7 +21,8 @@ public sealed record AnswerKey(string Path, string Practical, DibDocument Docume
             LocalFeed(folder));
     }
 
-    /// <summary>The absolute folder of the local feed that the key's nuget.config names (the workbook's feed/).</summary>
+    /// <summary>The absolute folder of the local feed that the key's nuget.config names (the workbook's
+    /// feed/).</summary>
     static string LocalFeed(string folder)
     {
         var config = System.IO.Path.Combine(folder, "nuget.config");
@@ -179,7 +180,8 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
                 if (placed.AnchorIndex >= 0 && record.Cells[placed.AnchorIndex].Error is { } anchorError
                     && anchorError.Contains($"Exercise {placed.Test.ExerciseId} is not done yet",
                         StringComparison.Ordinal))
-                    return new TestOutcome(points, 0, "not done", $"Exercise {placed.Test.ExerciseId} is not done yet.");
+                    return new TestOutcome(points, 0, "not done",
+                        $"Exercise {placed.Test.ExerciseId} is not done yet.");
                 return new TestOutcome(points, 0, "failed", Cut(Feedback(cell.Error ?? "failed")));
             case CellStatus.Timeout:
                 return new TestOutcome(points, 0, "timeout", $"the check ran past the time limit: {cell.Error}");

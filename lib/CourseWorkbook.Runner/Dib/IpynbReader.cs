@@ -20,7 +20,8 @@ public static class IpynbReader
     {
         var info = new FileInfo(path);
         if (info.Length > MaxBytes)
-            throw new DibFormatException(path, 0, $"{info.Length:N0} bytes, over the {MaxBytes:N0} a notebook may have");
+            throw new DibFormatException(path, 0,
+                $"{info.Length:N0} bytes, over the {MaxBytes:N0} a notebook may have");
         return Parse(File.ReadAllText(path), path);
     }
 
