@@ -67,7 +67,11 @@ public static class GradeCommand
         foreach (var file in keyFiles)
         {
             try { answerKeys.Add(AnswerKey.Read(file)); }
-            catch (DibFormatException e) { stderr.WriteLine($"error: {e.Message}"); return Program.ExitUsage; }
+            catch (Exception e) when (e is DibFormatException or InvalidDataException)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return Program.ExitUsage;
+            }
         }
         if (missing is not null) return Fail(stderr, $"no such key notebook or folder: '{missing}'");
         if (answerKeys.Count == 0) return Fail(stderr, "the key names no .dib notebook");
@@ -121,7 +125,10 @@ public static class GradeCommand
         // Scratch folders sit in the workbook (beside the key's folder) so that notebooks find data/ as they do there.
         var work = Path.Combine(workbookRoot, ".grading", $"{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
-        var containment = new Containment(hidden: guarded, readOnly: [outFull]);
+        // The quiz banks (the answer keys) are hidden too; each kernel gets the answer-less sheets instead.
+        var banks = answerKeys.Where(k => k.Quiz is not null)
+            .Select(k => Path.GetDirectoryName(k.Quiz!.Path)!).Distinct();
+        var containment = new Containment(hidden: guarded.Concat(banks), readOnly: [outFull]);
         stderr.WriteLine(containment.Describe());
         stderr.WriteLine($"grading {plan.Count} submissions of {plan.Select(p => p.Key.Practical).Distinct().Count()} "
                          + $"practicals, {parallel} at a time");

@@ -9,16 +9,29 @@ namespace CourseWorkbook.Runner.Delivery;
 
 /// <summary>An instructor's notebook read as an answer key: its hidden tests and the feed its notebooks load the
 /// library from.</summary>
-public sealed record AnswerKey(string Path, string Practical, DibDocument Document, ExerciseMap Marks, string Feed)
+public sealed record AnswerKey(string Path, string Practical, DibDocument Document, ExerciseMap Marks, string Feed,
+    QuizKey? Quiz)
 {
-    /// <summary>Reads an instructor's notebook; a malformed one throws <see cref="DibFormatException"/>.</summary>
+    /// <summary>Reads an instructor's notebook; a malformed one throws <see cref="DibFormatException"/>. When the
+    /// workbook has the practical's quiz bank and the notebook a quiz answer (a solution marked
+    /// <c>&lt;number&gt;.quiz</c>) without a hidden test, the quiz's hidden test is added from the bank.</summary>
     public static AnswerKey Read(string path)
     {
         var document = DibParser.ParseFile(path);
         var marks = ExerciseMarkers.Read(document, path);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return new AnswerKey(path, System.IO.Path.GetFileNameWithoutExtension(path), document, marks,
-            LocalFeed(folder));
+        var practical = System.IO.Path.GetFileNameWithoutExtension(path);
+        var quiz = QuizKey.Find(folder, practical);
+        if (quiz is not null && marks.Tests.All(t => t.ExerciseId != quiz.ExerciseId)
+            && marks.Solutions.LastOrDefault(s => s.ExerciseId == quiz.ExerciseId && !s.InMarkdown) is { } answer)
+        {
+            var cells = document.Cells.ToList();
+            cells.Insert(answer.CellIndex + 1,
+                new DibCell(KernelNames.CSharp, quiz.HiddenTestSource(), cells[answer.CellIndex].FirstLine));
+            document = document with { Cells = cells };
+            marks = ExerciseMarkers.Read(document, path);
+        }
+        return new AnswerKey(path, practical, document, marks, LocalFeed(folder), quiz);
     }
 
     /// <summary>The absolute folder of the local feed that the key's nuget.config names (the workbook's
@@ -67,6 +80,9 @@ public sealed record GradeSettings(TimeSpan CellTimeout, TimeSpan NotebookTimeou
 /// </summary>
 public sealed class Grader(KernelTool tool, GradeSettings settings, Containment containment, TextWriter log)
 {
+    /// <summary>The library's variable for the folder of quiz files (QuizBank.FolderVariable).</summary>
+    public const string QuizFolderVariable = "COURSEWORKBOOK_QUIZ";
+
     /// <summary>Grades <paramref name="submission"/> against <paramref name="key"/>, working in
     /// <paramref name="work"/>/&lt;student&gt;/&lt;practical&gt;/ and writing the executed notebook to
     /// <paramref name="executedPath"/>.</summary>
@@ -95,11 +111,22 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
         var notebookPath = Path.Combine(scratch, key.Practical + ".dib");
         AtomicFile.WriteAllText(notebookPath, DibWriter.Write(document));
         AtomicFile.WriteAllText(Path.Combine(scratch, "nuget.config"), NuGetConfig(key.Feed));
+        // The quiz's questions without the key, where the library looks first (the bank itself is hidden).
+        var sheets = Path.Combine(scratch, "quiz");
+        if (key.Quiz is { } quiz)
+        {
+            Directory.CreateDirectory(sheets);
+            AtomicFile.WriteAllText(Path.Combine(sheets, key.Practical + ".json"), quiz.SheetJson);
+        }
 
         var record = new NotebookRecord(notebookPath, key.Practical, graded.Document,
             graded.Document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList());
         var run = new RunSettings(settings.CellTimeout, settings.KernelTimeout, new Dictionary<string, string>(),
-            TrivialCells: 0, KeepGoing: true, PrepareKernel: start => containment.Apply(start, scratch));
+            TrivialCells: 0, KeepGoing: true, PrepareKernel: start =>
+            {
+                start.Environment[QuizFolderVariable] = sheets;
+                containment.Apply(start, scratch);
+            });
         var notes = new List<string>(graded.Notes);
         using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {

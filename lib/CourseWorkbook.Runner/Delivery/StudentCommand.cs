@@ -63,6 +63,17 @@ public static class StudentCommand
             var copy = Path.Combine(Path.GetFullPath(outDirectory), "nuget.config");
             if (!File.Exists(copy)) AtomicFile.WriteAllText(copy, File.ReadAllText(config));
         }
+        // Each practical's quiz goes with it as a sheet: the questions and choices, not the key (data/quiz).
+        foreach (var file in files)
+        {
+            var practical = Path.GetFileNameWithoutExtension(file);
+            QuizKey? quiz;
+            try { quiz = QuizKey.Find(Path.GetDirectoryName(Path.GetFullPath(file))!, practical); }
+            catch (InvalidDataException e) { return Fail(stderr, e.Message); }
+            if (quiz is null) continue;
+            var sheets = Directory.CreateDirectory(Path.Combine(Path.GetFullPath(outDirectory), "quiz")).FullName;
+            AtomicFile.WriteAllText(Path.Combine(sheets, practical + ".json"), quiz.SheetJson);
+        }
         foreach (var (target, text, marks) in editions)
         {
             AtomicFile.WriteAllText(target, text);

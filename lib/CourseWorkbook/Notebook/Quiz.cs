@@ -13,13 +13,14 @@ namespace CourseWorkbook.Notebook;
 /// <param name="Topic">What the question is about (retrieval, margin, LoRA rank...).</param>
 /// <param name="Question">The question as the student reads it.</param>
 /// <param name="Choices">Exactly four distinct choices, shown as a) to d).</param>
-/// <param name="Answer">The 0-based index of the right choice.</param>
-/// <param name="Explanation">Why the answer is right and what is wrong with the tempting distractor.</param>
+/// <param name="Answer">The 0-based index of the right choice; −1 in a student's sheet (no key).</param>
+/// <param name="Explanation">Why the answer is right and what is wrong with the tempting distractor ("" in a
+/// sheet).</param>
 public sealed record QuizQuestion(
     string Id, string Topic, string Question, IReadOnlyList<string> Choices, int Answer, string Explanation)
 {
-    /// <summary>The letter of the right choice, 'a' to 'd'.</summary>
-    public char AnswerLetter => Quiz.Letter(Answer);
+    /// <summary>The letter of the right choice, 'a' to 'd' ('?' in a sheet without the key).</summary>
+    public char AnswerLetter => Answer >= 0 ? Quiz.Letter(Answer) : '?';
 }
 
 /// <summary>
@@ -45,13 +46,43 @@ public sealed partial record QuizBank(
     /// <summary>The question with this id, or null.</summary>
     public QuizQuestion? Find(string id) => Questions.FirstOrDefault(q => q.Id == id);
 
-    /// <summary>The data/quiz folder: under <c>COURSEWORKBOOK_DATA</c> when that is set, else searched upwards from
-    /// the notebook the runner executes, the library's folder, the current directory and the application's folder
-    /// (the same search as practical 01's data).</summary>
+    /// <summary>True when the bank holds the answers and explanations (the instructor's key); false for the sheet a
+    /// student edition carries, which holds the questions and choices only.</summary>
+    public bool HasKey => Questions.All(q => q.Answer >= 0);
+
+    /// <summary>The variable that names the folder of quiz files ahead of every other place (the grader points it at
+    /// the answer-less sheets).</summary>
+    public const string FolderVariable = "COURSEWORKBOOK_QUIZ";
+
+    /// <summary>The bank without its key, as the JSON of a student's sheet: ids, topics, questions and choices; no
+    /// answers, no explanations.</summary>
+    public string SheetJson() => JsonSerializer.Serialize(new
+    {
+        practical = Practical,
+        title = Title,
+        questions = Questions.Select(q =>
+            new { id = q.Id, topic = q.Topic, question = q.Question, choices = q.Choices }),
+    }, new JsonSerializerOptions
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    }) + "\n";
+
+    /// <summary>The folder of quiz files: <c>COURSEWORKBOOK_QUIZ</c> when set; else a <c>quiz</c> folder beside the
+    /// notebook (where the student edition puts its sheets); else <c>COURSEWORKBOOK_DATA</c>/quiz; else data/quiz
+    /// searched upwards from the notebook the runner executes, the library's folder, the current directory and the
+    /// application's folder (the same search as practical 01's data).</summary>
     public static string Directory
     {
         get
         {
+            if (Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } quiz) return quiz;
+            var notebook = Host.NotebookPath;
+            var beside = string.IsNullOrEmpty(notebook)
+                ? System.IO.Path.Combine(Environment.CurrentDirectory, "quiz")
+                : System.IO.Path.Combine(
+                    System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(notebook))!, "quiz");
+            if (System.IO.Directory.Exists(beside) && System.IO.Directory.EnumerateFiles(beside, "*.json").Any())
+                return beside;
             if (Environment.GetEnvironmentVariable("COURSEWORKBOOK_DATA") is { Length: > 0 } env)
                 return System.IO.Path.Combine(env, "quiz");
             var starts = Retrieval.RagData.SearchStarts();
@@ -107,6 +138,8 @@ public sealed partial record QuizBank(
         if (file.Questions is not { } raw) throw Bad(path, "'questions' is missing");
 
         var number = file.Practical.Split('-', 2)[0];
+        // A key gives every question its answer and explanation; a student's sheet gives none.
+        bool sheet = raw.Count > 0 && raw.All(q => q is not null && q.Answer is null && q.Explanation is null);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var questions = new List<QuizQuestion>();
         for (int i = 0; i < raw.Count; i++)
@@ -126,6 +159,12 @@ public sealed partial record QuizBank(
             if (choices.Any(string.IsNullOrWhiteSpace)) throw Fail("a choice is empty");
             if (choices.Select(c => c.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).Count() != ChoiceCount)
                 throw Fail("two choices are the same");
+            if (sheet)
+            {
+                questions.Add(new QuizQuestion(q.Id, q.Topic.Trim(), q.Question.Trim(),
+                    choices.Select(c => c.Trim()).ToArray(), -1, ""));
+                continue;
+            }
             if (q.Answer is not { } answer) throw Fail("'answer' is missing");
             if (answer is < 0 or >= ChoiceCount)
                 throw Fail($"'answer' is {answer}; it is the 0-based index of a choice, 0 to {ChoiceCount - 1}");
@@ -206,7 +245,7 @@ public sealed record QuizAnswer(string Id, string Given, string Correct, bool Ri
 {
     /// <summary>"right", "wrong", "blank" or "invalid" (an answer that is not a letter a to d).</summary>
     public string Outcome => Right ? "right" : Given.Length == 0 ? "blank" : Given is "a" or "b" or "c" or "d"
-        ? "wrong" : "invalid";
+        ? Correct == "?" ? "recorded" : "wrong" : "invalid";
 }
 
 /// <summary>A graded quiz: one <see cref="QuizAnswer"/> per question of the bank, the score, and what could not be
@@ -226,7 +265,7 @@ public sealed record QuizResult(string Practical, IReadOnlyList<QuizAnswer> Answ
     public double Fraction => Total == 0 ? 0 : (double)Score / Total;
 
     /// <summary>Questions given a letter a to d (right or wrong).</summary>
-    public int Answered => Answers.Count(a => a.Outcome is "right" or "wrong");
+    public int Answered => Answers.Count(a => a.Outcome is "right" or "wrong" or "recorded");
 
     /// <summary>Questions answered with a letter a to d that is not the right one.</summary>
     public int Wrong => Answers.Count(a => a.Outcome == "wrong");
@@ -242,6 +281,9 @@ public sealed record QuizResult(string Practical, IReadOnlyList<QuizAnswer> Answ
     {
         get
         {
+            if (Answers.Count > 0 && Answers.All(a => a.Correct == "?"))
+                return $"{Practical}: {Answered} of {Total} answered; this edition has no answer key: "
+                    + "your instructor's grader scores the quiz";
             var fraction = Fraction.ToString("0.###", CultureInfo.InvariantCulture);
             var line = $"{Practical}: {Score}/{Total} right ({fraction}), {Wrong} wrong, {Blank} blank";
             if (InvalidIds.Count > 0)
@@ -308,10 +350,37 @@ public static class Quiz
     {
         var bank = QuizBank.Load(practical);
         var result = Grade(bank, answers);
+        EnsureFormatters();
+        if (!bank.HasKey)
+        {
+            // A student's sheet: the answers are recorded, the instructor's grader scores them.
+            Results.Publish(ResultName(bank.Practical, "answered"), result.Answered);
+            return result;
+        }
         Results.Publish(ResultName(bank.Practical, "score"), result.Fraction);
         Results.Publish(ResultName(bank.Practical, "answered"), result.Answered);
-        EnsureFormatters();
         return result;
+    }
+
+    /// <summary>
+    /// Scores answers against a key written inline (<c>"01.1=b;01.2=d;..."</c>): what the grader's quiz test runs,
+    /// so that the key never sits where a submission could read it. Earns the fraction right through
+    /// <see cref="Check.Score"/> under exercise <c>&lt;number&gt;.quiz</c>, and says which ids were wrong.
+    /// </summary>
+    public static double ScoreAgainstKey(string practical, IReadOnlyDictionary<string, char>? answers, string key)
+    {
+        var pairs = key.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2)).ToList();
+        if (pairs.Count == 0 || pairs.Any(p => p.Length != 2 || p[1].Length != 1))
+            throw new ArgumentException($"a quiz key is id=letter pairs separated by ';', got '{key}'", nameof(key));
+        answers ??= new Dictionary<string, char>();
+        var wrong = pairs.Where(p => !(answers.TryGetValue(p[0], out var c) && Given(c) == p[1])).Select(p => p[0])
+            .ToList();
+        double fraction = (pairs.Count - wrong.Count) / (double)pairs.Count;
+        var number = practical.Split('-', 2)[0];
+        Check.Score(number + ".quiz", fraction, $"{pairs.Count - wrong.Count} of {pairs.Count} right"
+            + (wrong.Count > 0 ? $"; not right: {string.Join(", ", wrong)}" : ""));
+        return fraction;
     }
 
     /// <summary>Grades answers against a bank, without publishing anything.</summary>

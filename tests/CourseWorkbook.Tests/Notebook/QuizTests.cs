@@ -54,6 +54,50 @@ public class QuizTests : IDisposable
     static JsonObject Question(JsonNode bank, int index) => bank["questions"]![index]!.AsObject();
 
     [Fact]
+    public void Each_notebooks_worked_quiz_answer_is_its_banks_key()
+    {
+        foreach (var practical in Practicals)
+        {
+            var notebook = File.ReadAllText(Path.Combine(Root(), "notebooks", practical + ".dib"));
+            var number = practical[..2];
+            var region = System.Text.RegularExpressions.Regex.Match(notebook,
+                $@"// BEGIN SOLUTION {number}\.quiz\n(.*?)// END SOLUTION",
+                System.Text.RegularExpressions.RegexOptions.Singleline);
+            Assert.True(region.Success, $"{practical}: no quiz solution");
+            var given = System.Text.RegularExpressions.Regex.Matches(region.Groups[1].Value,
+                    @"quizAnswers\[""([0-9.]+)""\] = '([a-d])';")
+                .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value[0]);
+            var bank = QuizBank.LoadFile(BankPath(practical));
+            Assert.Equal(bank.Questions.ToDictionary(q => q.Id, q => q.AnswerLetter), given);
+        }
+    }
+
+    [Fact]
+    public void A_sheet_without_the_key_shows_and_records_but_does_not_score()
+    {
+        var bank = QuizBank.LoadFile(BankPath("03-triplet-loss"));
+        var sheetPath = Path.Combine(folder, "03-triplet-loss.json");
+        File.WriteAllText(sheetPath, bank.SheetJson());
+        var sheet = QuizBank.LoadFile(sheetPath);
+        Assert.False(sheet.HasKey);
+        Assert.True(bank.HasKey);
+        Assert.DoesNotContain("\"answer\"", File.ReadAllText(sheetPath));
+        Assert.DoesNotContain(bank.Questions[0].Explanation, File.ReadAllText(sheetPath));
+        Assert.Equal(bank.Questions.Select(q => q.Question), sheet.Questions.Select(q => q.Question));
+        var result = Quiz.Grade(sheet, new Dictionary<string, char> { ["03.1"] = 'a', ["03.2"] = 'b' });
+        Assert.Equal(2, result.Answered);
+        Assert.Equal(0, result.Score);
+        Assert.Contains("2 of 12 answered; this edition has no answer key", result.Summary);
+
+        // A bank with some answers and not others is neither a key nor a sheet.
+        var half = SampleBank();
+        Question(half, 3).Remove("answer");
+        Question(half, 3).Remove("explanation");
+        var error = Assert.Throws<InvalidDataException>(() => QuizBank.LoadFile(Write(half)));
+        Assert.Contains("question 99.4: 'answer' is missing", error.Message);
+    }
+
+    [Fact]
     public void Every_practical_has_a_bank_that_loads()
     {
         foreach (var practical in Practicals)
@@ -284,6 +328,25 @@ public class QuizPublishingTests
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "Quiz console output";
+
+    [Fact]
+    public void The_graders_inline_key_earns_the_fraction_right_and_names_the_wrong_ids()
+    {
+        var original = Console.Out;
+        var shown = new StringWriter();
+        Console.SetOut(shown);
+        double fraction;
+        try
+        {
+            fraction = Quiz.ScoreAgainstKey("42-sample", new Dictionary<string, char>
+                { ["42.1"] = 'B', ["42.2"] = 'a', ["42.4"] = 'd' }, "42.1=b;42.2=c;42.3=a;42.4=d");
+        }
+        finally { Console.SetOut(original); }
+        Assert.Equal(0.5, fraction);
+        Assert.Equal(0.5, (double)Results.All[Check.ScorePrefix + "42.quiz"]);
+        Assert.Contains("2 of 4 right; not right: 42.2, 42.3", shown.ToString());
+        Assert.Throws<ArgumentException>(() => Quiz.ScoreAgainstKey("42-sample", null, "42.1=bc"));
+    }
 
     [Fact]
     public void Grading_publishes_the_score_and_the_count_answered()
