@@ -198,17 +198,15 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
         {
             case CellStatus.Passed:
                 var fraction = ScoreFraction(cell, placed.Test.ExerciseId);
+                if (fraction == 0 && NotDone(placed, record) is { } notDone)
+                    return new TestOutcome(points, 0, "not done", notDone);
                 var said = cell.Outputs.OfType<StreamOutput>().Where(o => o.Name == "stdout")
                     .Select(o => o.Text.ToString().Trim()).FirstOrDefault(t => t.Length > 0) ?? "";
                 return new TestOutcome(points, points * (fraction ?? 1), "passed",
                     fraction is null ? "" : Cut(said.Length > 0 ? said : $"{fraction:P0} of the points"));
             case CellStatus.Failed:
                 // An exercise left undone fails in its own cell; say that rather than what it broke afterwards.
-                if (placed.AnchorIndex >= 0 && record.Cells[placed.AnchorIndex].Error is { } anchorError
-                    && anchorError.Contains($"Exercise {placed.Test.ExerciseId} is not done yet",
-                        StringComparison.Ordinal))
-                    return new TestOutcome(points, 0, "not done",
-                        $"Exercise {placed.Test.ExerciseId} is not done yet.");
+                if (NotDone(placed, record) is { } undone) return new TestOutcome(points, 0, "not done", undone);
                 return new TestOutcome(points, 0, "failed", Cut(Feedback(cell.Error ?? "failed")));
             case CellStatus.Timeout:
                 return new TestOutcome(points, 0, "timeout", $"the check ran past the time limit: {cell.Error}");
@@ -221,6 +219,12 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
                 return new TestOutcome(points, 0, "not run", $"not checked: {why}");
         }
     }
+
+    static string? NotDone(PlacedTest placed, NotebookRecord record) =>
+        placed.AnchorIndex >= 0 && record.Cells[placed.AnchorIndex].Error is { } error
+        && error.Contains($"Exercise {placed.Test.ExerciseId} is not done yet", StringComparison.Ordinal)
+            ? $"Exercise {placed.Test.ExerciseId} is not done yet."
+            : null;
 
     // The library's check failures read best without their type name; anything else keeps it.
     static string Feedback(string error)
