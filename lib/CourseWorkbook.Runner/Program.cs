@@ -161,17 +161,7 @@ public static class Program
                 document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList()));
         }
 
-        KernelTool tool;
-        try
-        {
-            tool = KernelTool.Locate();
-            tool.EnsureRestored(stderr);
-        }
-        catch (KernelException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ExitFailed;
-        }
+        if (KernelTool.LocateRestored(stderr) is not { } tool) return ExitFailed;
 
         var outDirectory = Path.GetFullPath(options.OutDirectory);
         if (OutputProblem(outDirectory, notebooks.Select(n => n.Name)) is { } problem)

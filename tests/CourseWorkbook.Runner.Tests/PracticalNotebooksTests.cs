@@ -93,11 +93,7 @@ public class PracticalNotebooksTests
         var output = Path.Combine(root, "out");
         try
         {
-            const string commit = "0123456789abcdef0123456789abcdef01234567";
-            var repo = Path.Combine(root, "hub", "models--distilgpt2");
-            var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", commit)).FullName;
-            Directory.CreateDirectory(Path.Combine(repo, "refs"));
-            File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
+            var snapshot = HubSnapshot(root, "distilgpt2");
             var fixture = Path.Combine(RepoRoot(), "tests", "CourseWorkbook.Tests", "Training", "Fixtures", "tiny-gpt2");
             foreach (var file in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt" })
                 File.Copy(Path.Combine(fixture, file), Path.Combine(snapshot, file));
@@ -132,11 +128,7 @@ public class PracticalNotebooksTests
         var output = Path.Combine(root, "out");
         try
         {
-            const string commit = "89abcdef0123456789abcdef0123456789abcdef";
-            var repo = Path.Combine(root, "hub", "models--openai--clip-vit-base-patch32");
-            var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", commit)).FullName;
-            Directory.CreateDirectory(Path.Combine(repo, "refs"));
-            File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
+            var snapshot = HubSnapshot(root, "openai/clip-vit-base-patch32");
             var tiny = Path.Combine(RepoRoot(), "data", "clip");
             foreach (var file in new[] { "config.json", "model.safetensors" })
                 File.Copy(Path.Combine(tiny, file), Path.Combine(snapshot, file));
@@ -165,6 +157,18 @@ public class PracticalNotebooksTests
         {
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>An empty snapshot folder of <paramref name="modelId"/> in a Hugging Face cache under
+    /// <paramref name="root"/>/hub, with refs/main naming it, as huggingface_hub lays a download out.</summary>
+    static string HubSnapshot(string root, string modelId)
+    {
+        const string commit = "0123456789abcdef0123456789abcdef01234567";
+        var repo = Path.Combine(root, "hub", "models--" + modelId.Replace("/", "--"));
+        var snapshot = Directory.CreateDirectory(Path.Combine(repo, "snapshots", commit)).FullName;
+        Directory.CreateDirectory(Path.Combine(repo, "refs"));
+        File.WriteAllText(Path.Combine(repo, "refs", "main"), commit);
+        return snapshot;
     }
 
     static (int Exit, string Stderr) RunRunner(string notebook, string output,

@@ -105,17 +105,7 @@ public static class GradeCommand
             plan.Add((key, new Submission(student, file)));
         }
 
-        KernelTool tool;
-        try
-        {
-            tool = KernelTool.Locate();
-            tool.EnsureRestored(stderr);
-        }
-        catch (KernelException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return Program.ExitFailed;
-        }
+        if (KernelTool.LocateRestored(stderr) is not { } tool) return Program.ExitFailed;
 
         var workbookRoot = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(answerKeys[0].Path))!)!;
         if (guarded.FirstOrDefault(g => Inside(workbookRoot, g)) is { } tooWide)

@@ -57,6 +57,23 @@ public sealed class KernelTool(string manifestRoot, string packageId, string ver
         throw new KernelException($"{manifest} pins no tool with the command {CommandName}");
     }
 
+    /// <summary>The pinned kernel, located and restored; null (after saying why on <paramref name="log"/>) when it
+    /// cannot be.</summary>
+    public static KernelTool? LocateRestored(TextWriter log)
+    {
+        try
+        {
+            var tool = Locate();
+            tool.EnsureRestored(log);
+            return tool;
+        }
+        catch (KernelException e)
+        {
+            log.WriteLine($"error: {e.Message}");
+            return null;
+        }
+    }
+
     /// <summary>The NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages).</summary>
     public static string PackagesFolder() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder

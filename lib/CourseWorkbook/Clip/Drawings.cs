@@ -61,13 +61,6 @@ public static class Drawings
                 throw new InvalidOperationException("SkiaSharp could not read the drawing back");
         }
         finally { handle.Free(); }
-        var rgb = new byte[size * size * 3];
-        for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
-        {
-            rgb[q] = rgba[p];
-            rgb[q + 1] = rgba[p + 1];
-            rgb[q + 2] = rgba[p + 2];
-        }
-        return new RgbImage(size, size, rgb);
+        return ImageFile.FromRgba(size, size, rgba);
     }
 }

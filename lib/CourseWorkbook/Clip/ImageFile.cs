@@ -59,6 +59,12 @@ public static class ImageFile
             throw new InvalidDataException($"{name}: the {codec.EncodedFormat} data could not be decoded: "
                                            + Describe(result));
 
+        return FromRgba(width, height, rgba);
+    }
+
+    /// <summary>An RGB image from RGBA bytes, the alpha dropped (as PIL's convert("RGB") does).</summary>
+    internal static RgbImage FromRgba(int width, int height, byte[] rgba)
+    {
         var rgb = new byte[width * height * 3];
         for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
         {
