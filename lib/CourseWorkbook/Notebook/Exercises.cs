@@ -21,11 +21,25 @@ public static class Exercise
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var why = e is NotImplementedException
-                ? "is not done yet"
-                : $"failed ({e.GetType().Name}: {FirstLine(e.Message)})";
-            Console.WriteLine($"Exercise {exerciseId} {why}: the cells below use the library's reference instead.");
+            Console.WriteLine($"Exercise {exerciseId} {Why(e)}: the cells below use the library's reference instead.");
             return reference();
+        }
+    }
+
+    /// <summary><see cref="OrReference{T}"/> for an asynchronous answer (an <c>async</c> method's stub throws when
+    /// awaited, not when called).</summary>
+    public static async Task<T> OrReferenceAsync<T>(string exerciseId, Func<Task<T>> answer, Func<Task<T>> reference)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(reference);
+        try
+        {
+            return await answer().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.WriteLine($"Exercise {exerciseId} {Why(e)}: the cells below use the library's reference instead.");
+            return await reference().ConfigureAwait(false);
         }
     }
 
@@ -36,6 +50,10 @@ public static class Exercise
         try { answer(); return true; }
         catch (Exception e) when (e is not OutOfMemoryException) { return false; }
     }
+
+    static string Why(Exception e) => e is NotImplementedException
+        ? "is not done yet"
+        : $"failed ({e.GetType().Name}: {FirstLine(e.Message)})";
 
     static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -121,6 +121,20 @@ public sealed class VectorStore
     }
 
     /// <summary>
+    /// The on-disk store of the embedder (its file under <see cref="RagData.CacheDirectory"/> by default), made to
+    /// hold <paramref name="corpus"/> (embedding only new texts) and saved: a second call with the same texts embeds
+    /// nothing. Practical 01's first exercise; the reference when it is not done.
+    /// </summary>
+    public static async Task<(VectorStore Store, IndexReport Report)> IndexOnDiskAsync(IReadOnlyList<Document> corpus,
+        IEmbeddingGenerator<string, Embedding<float>> embedder, string? path = null)
+    {
+        var store = Open(embedder, path);
+        var report = await store.IndexAsync(corpus, embedder).ConfigureAwait(false);
+        store.Save();
+        return (store, report);
+    }
+
+    /// <summary>
     /// Makes the store hold exactly these documents, embedding only the texts it does not already have
     /// (same SHA-256), in batches. Vectors are L2-normalised on the way in.
     /// </summary>

@@ -32,6 +32,23 @@ public sealed class ExercisesTests
     }
 
     [Fact]
+    public async Task An_async_answer_is_awaited_and_its_failure_falls_back_to_the_reference()
+    {
+        async Task<int> Done() { await Task.Yield(); return 42; }
+        async Task<int> Undone() { await Task.Yield(); throw new NotImplementedException("Exercise t.4 ..."); }
+        Assert.Equal(42, await Exercise.OrReferenceAsync("t.4", Done, () => Task.FromResult(-1)));
+        var console = Console.Out;
+        var written = new StringWriter();
+        Console.SetOut(written);
+        int fallback;
+        try { fallback = await Exercise.OrReferenceAsync("t.4", Undone, () => Task.FromResult(7)); }
+        finally { Console.SetOut(console); }
+        Assert.Equal(7, fallback);
+        Assert.Equal("Exercise t.4 is not done yet: the cells below use the library's reference instead.",
+            written.ToString().Trim());
+    }
+
+    [Fact]
     public void Checks_pass_on_the_right_values_and_fail_with_what_was_expected()
     {
         Check.Near(0.30000000000000004, 0.3, 1e-12, "sum");

@@ -66,6 +66,22 @@ public class VectorStoreTests
     }
 
     [Fact]
+    public async Task IndexOnDisk_saves_the_store_so_a_second_run_embeds_nothing()
+    {
+        using var dir = new TempDir();
+        var first = new CountingEmbedder();
+        var (store, report) = await VectorStore.IndexOnDiskAsync(Corpus, first, dir.File("s.cwvs"));
+        Assert.Equal((4, 0, 4), (report.Embedded, report.Reused, first.TextsEmbedded));
+        Assert.Equal(Corpus, VectorStore.Load(dir.File("s.cwvs")).Documents);
+
+        var second = new CountingEmbedder();
+        var again = await VectorStore.IndexOnDiskAsync(Corpus, second, dir.File("s.cwvs"));
+        Assert.Equal((0, 4, 0), (again.Report.Embedded, again.Report.Reused, second.TextsEmbedded));
+        for (var i = 0; i < Corpus.Length; i++)
+            Assert.Equal(store.VectorAt(i).ToArray(), again.Store.VectorAt(i).ToArray());
+    }
+
+    [Fact]
     public async Task A_crash_mid_write_leaves_the_previous_store_intact()
     {
         using var dir = new TempDir();
