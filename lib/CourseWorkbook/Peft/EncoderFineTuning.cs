@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using CourseWorkbook.Embeddings;
 using CourseWorkbook.Models;
 using Microsoft.ML.Tokenizers;
@@ -91,7 +92,8 @@ public sealed record EncoderMethod(EncoderRecipe Recipe, int Rank = 0)
 /// <see cref="HeadLearningRate"/>; the encoder's trained part learns at its recipe's rate (full fine-tuning the
 /// usual small rate for a pretrained transformer, BitFit and LoRA larger ones, as their papers use).</summary>
 public sealed record EncoderFineTuneSettings(int Steps = 60, int BatchSize = 16, double HeadLearningRate = 1e-2,
-    double FullLearningRate = 5e-5, double BitFitLearningRate = 1e-3, double LoraLearningRate = 1e-3,
+    double FullLearningRate = 5e-5,
+    [property: JsonPropertyName("bitfit_learning_rate")] double BitFitLearningRate = 1e-3, double LoraLearningRate = 1e-3,
     double LoraAlpha = 16, int Seed = 42)
 {
     /// <summary>The learning rate of the encoder's trained parameters under <paramref name="recipe"/>.</summary>
