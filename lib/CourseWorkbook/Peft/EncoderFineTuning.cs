@@ -31,7 +31,8 @@ public sealed record TopicTask(IReadOnlyList<string> Topics, IReadOnlyList<Label
         var train = corpus.Headlines.Where(h => h.Split == "train").Select(Row).ToList();
         var test = corpus.Headlines.Where(h => h.Split == "test").Select(Row).ToList();
         if (train.Count == 0 || test.Count == 0)
-            throw new ArgumentException($"the corpus needs both splits: {train.Count} train, {test.Count} test headlines");
+            throw new ArgumentException(
+                $"the corpus needs both splits: {train.Count} train, {test.Count} test headlines");
         return new TopicTask(corpus.Topics, train, test, maxLength, tokenizer.PaddingTokenId);
     }
 
@@ -93,8 +94,8 @@ public sealed record EncoderMethod(EncoderRecipe Recipe, int Rank = 0)
 /// usual small rate for a pretrained transformer, BitFit and LoRA larger ones, as their papers use).</summary>
 public sealed record EncoderFineTuneSettings(int Steps = 60, int BatchSize = 16, double HeadLearningRate = 1e-2,
     double FullLearningRate = 5e-5,
-    [property: JsonPropertyName("bitfit_learning_rate")] double BitFitLearningRate = 1e-3, double LoraLearningRate = 1e-3,
-    double LoraAlpha = 16, int Seed = 42)
+    [property: JsonPropertyName("bitfit_learning_rate")] double BitFitLearningRate = 1e-3,
+    double LoraLearningRate = 1e-3, double LoraAlpha = 16, int Seed = 42)
 {
     /// <summary>The learning rate of the encoder's trained parameters under <paramref name="recipe"/>.</summary>
     public double EncoderLearningRate(EncoderRecipe recipe) => recipe switch

@@ -30,7 +30,8 @@ public sealed class SentenceClassifier : nn.Module<Tensor, Tensor, Tensor>
     /// with PyTorch's default Linear initialisation; the model is in eval mode.</summary>
     public static SentenceClassifier FromPretrained(BertModel pretrained, int classes, int seed = 42)
     {
-        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "a classifier needs 2 classes");
+        if (classes < 2)
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, "a classifier needs at least 2 classes");
         var bert = new BertModel(pretrained.Config, addPoolingLayer: false);
         var source = pretrained.state_dict();
         using (no_grad())

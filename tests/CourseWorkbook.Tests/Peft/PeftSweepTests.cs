@@ -58,7 +58,10 @@ public class PeftSweepTests
         { "\"accuracy\": 0.95", "\"accuracy\": 1.7" },
         { "\"recipe\": \"LoRA\"", "\"recipe\": \"Prefix\"" },
         { "\"rank\": 4,\n        \"trainable\": 38404", "\"rank\": 0,\n        \"trainable\": 38404" },
-        { "\"method\": \"Full fine-tuning\",\n        \"rank\": 0", "\"method\": \"Full fine-tuning\",\n        \"rank\": 2" },
+        {
+            "\"method\": \"Full fine-tuning\",\n        \"rank\": 0",
+            "\"method\": \"Full fine-tuning\",\n        \"rank\": 2"
+        },
     };
 
     [Theory]
