@@ -16,6 +16,9 @@ public sealed class AdapterModules : nn.Module
 
     /// <summary>Registers a parameter under <paramref name="adapter"/> (DoRA's magnitude).</summary>
     public void Add(string adapter, Parameter parameter) => register_parameter(adapter, parameter);
+
+    /// <summary>Registers a frozen tensor under <paramref name="adapter"/> (VeRA's shared projections).</summary>
+    public void AddBuffer(string adapter, Tensor buffer) => register_buffer(adapter, buffer);
 }
 
 /// <summary>

@@ -38,6 +38,17 @@ public static class Attention
     public static Tensor RepeatKv(Tensor x, long groups) =>
         groups == 1 ? x : x.repeat_interleave(groups, dim: 1);
 
+    /// <summary>A mask over Tk keys widened to <paramref name="prefix"/> + Tk keys, the first
+    /// <paramref name="prefix"/> visible to every query (prefix tuning's virtual tokens: not future, not padding).
+    /// A null mask (everything visible) stays null.</summary>
+    public static Tensor? WithPrefix(Tensor? allowed, long prefix)
+    {
+        if (allowed is null || prefix == 0) return allowed;
+        var shape = allowed.shape.ToArray();
+        shape[^1] = prefix;
+        return torch.cat([torch.ones(shape, dtype: ScalarType.Bool, device: allowed.device), allowed], -1);
+    }
+
     /// <summary>Combines optional masks with logical and.</summary>
     public static Tensor? And(Tensor? a, Tensor? b) => a is null ? b : b is null ? a : a.logical_and(b);
 }

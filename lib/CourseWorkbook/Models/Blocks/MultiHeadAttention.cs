@@ -57,6 +57,11 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
     /// <inheritdoc/>
     public Tensor? LastWeights => lastWeights;
 
+    /// <summary>Optional extra key/value positions placed before the sequence's own, which every query may see:
+    /// given the batch size, keys and values [B, H_kv, P, d] (not rotated by RoPE). Prefix tuning sets it
+    /// (peft passes them as past_key_values); null, the default, leaves attention unchanged.</summary>
+    public Func<long, (Tensor Keys, Tensor Values)>? PrefixKeyValues { get; set; }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x) => Attend(x, AttentionInputs.None);
 
@@ -78,12 +83,19 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>, ISelfAttenti
             k = rope.call(k, inputs.StartPos);
         }
         if (inputs.Cache is { } cache) (k, v) = cache.Append(k, v);       // keys/values of all tokens so far
-        k = Attention.RepeatKv(k, NumHeads / NumKvHeads);
-        v = Attention.RepeatKv(v, NumHeads / NumKvHeads);
-
         var allowed = Attention.And(
             Causal ? Attention.CausalMask(t, k.shape[2], x.device) : null,
             inputs.AttentionMask is null ? null : Attention.PaddingMask(inputs.AttentionMask));
+        if (PrefixKeyValues is { } prefix)
+        {
+            var (prefixKeys, prefixValues) = prefix(b);
+            k = torch.cat([prefixKeys, k], 2);                                // [B, H_kv, P + Tk, d]
+            v = torch.cat([prefixValues, v], 2);
+            allowed = Attention.WithPrefix(allowed, prefixKeys.shape[2]);
+        }
+        k = Attention.RepeatKv(k, NumHeads / NumKvHeads);
+        v = Attention.RepeatKv(v, NumHeads / NumKvHeads);
+
         var y = Attention.ScaledDotProduct(q, k, v, allowed, out var weights, training ? AttentionDropout : 0);
         if (CaptureWeights) { lastWeights?.Dispose(); lastWeights = weights.detach().cpu().DetachFromDisposeScope(); }
         return o_proj.call(y.transpose(1, 2).reshape(b, t, NumHeads * HeadDim));
