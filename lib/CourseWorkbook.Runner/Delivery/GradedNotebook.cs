@@ -40,10 +40,15 @@ public sealed partial record GradedNotebook(DibDocument Document, IReadOnlyList<
 
         // Where each test goes, decided on the submission's own cells before any is inserted.
         var placements = new List<(HiddenTest Test, int After, string How)>();
+        int from = 0, previousKeyCell = -1;
         foreach (var test in marks.Tests)
         {
-            var (after, how) = Anchor(key, marks, test, cells);
+            int keyCell = KeyCell(key, marks, test);
+            // A test of the same key cell as the previous test may share its place; another starts after it.
+            int start = keyCell == previousKeyCell ? from : from + (previousKeyCell >= 0 ? 1 : 0);
+            var (after, how) = Anchor(key, test, keyCell, cells, start);
             placements.Add((test, after, how));
+            if (after != int.MaxValue) (from, previousKeyCell) = (after, keyCell);
         }
 
         var document = new List<DibCell>();
@@ -73,7 +78,10 @@ public sealed partial record GradedNotebook(DibDocument Document, IReadOnlyList<
     public static string QualifyChecks(string source) =>
         CheckCall().Replace(source, "global::CourseWorkbook.Notebook.Check.");
 
-    static (int After, string How) Anchor(DibDocument key, ExerciseMap marks, HiddenTest test, List<DibCell> cells)
+    // The exercise's cell: the one with its stub comment or marks; else, from the previous test's place on (the
+    // exercises come in order), the first cell that starts like the key's; else the end.
+    static (int After, string How) Anchor(DibDocument key, HiddenTest test, int keyIndex, List<DibCell> cells,
+        int from)
     {
         var id = Regex.Escape(test.ExerciseId);
         var mark = new Regex($@"\(exercise {id}\)|BEGIN SOLUTION {id}\b");
@@ -82,18 +90,22 @@ public sealed partial record GradedNotebook(DibDocument Document, IReadOnlyList<
             if (cells[i].IsCSharp && mark.IsMatch(cells[i].Source)) last = i;
         if (last >= 0) return (last, $"after the cell of exercise {test.ExerciseId}");
 
-        // The key's cell before the test: the solution's cell, or whatever the test follows.
-        var solution = marks.Solutions.LastOrDefault(s => s.ExerciseId == test.ExerciseId && !s.InMarkdown
-                                                          && s.CellIndex < test.CellIndex);
-        int keyIndex = solution?.CellIndex ?? PreviousCodeCell(key, test.CellIndex);
         if (keyIndex >= 0)
         {
             var first = key.Cells[keyIndex].FirstSourceLine;
-            for (int i = cells.Count - 1; i >= 0; i--)
+            for (int i = from; i < cells.Count; i++)
                 if (first.Length > 0 && cells[i].FirstSourceLine == first)
                     return (i, $"after the cell that starts like the key's: {Shorten(first)}");
         }
         return (int.MaxValue, "at the end (the exercise's cell was not found)");
+    }
+
+    // The key's cell before the test: the solution's cell, or whatever code cell the test follows.
+    static int KeyCell(DibDocument key, ExerciseMap marks, HiddenTest test)
+    {
+        var solution = marks.Solutions.LastOrDefault(s => s.ExerciseId == test.ExerciseId && !s.InMarkdown
+                                                          && s.CellIndex < test.CellIndex);
+        return solution?.CellIndex ?? PreviousCodeCell(key, test.CellIndex);
     }
 
     static int PreviousCodeCell(DibDocument key, int index)

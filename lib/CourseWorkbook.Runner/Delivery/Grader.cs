@@ -119,8 +119,6 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
             AtomicFile.WriteAllText(Path.Combine(sheets, key.Practical + ".json"), quiz.SheetJson);
         }
 
-        var record = new NotebookRecord(notebookPath, key.Practical, graded.Document,
-            graded.Document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList());
         var run = new RunSettings(settings.CellTimeout, settings.KernelTimeout, new Dictionary<string, string>(),
             TrivialCells: 0, KeepGoing: true, PrepareKernel: start =>
             {
@@ -128,25 +126,26 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
                 containment.Apply(start, scratch);
             });
         var notes = new List<string>(graded.Notes);
-        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        var (record, timedOut) = await RunOnceAsync(graded, notebookPath, key.Practical, run, scratch, cancel);
+        // A kernel that dies is run once more: a submission's own exit dies again where it did, while a rare crash
+        // of the native runtime (libtorch under memory pressure) should not cost a student points. The run that got
+        // further is graded, and the note says so.
+        if (!timedOut && DiedAt(record) is { } first)
         {
-            limit.CancelAfter(settings.NotebookTimeout);
-            try
-            {
-                await new NotebookRunner(tool, run, TextWriter.Null).RunAsync(record, Path.Combine(scratch, "out"),
-                    limit.Token);
-            }
-            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-            {
-                notes.Add($"the submission's time limit ({settings.NotebookTimeout.TotalSeconds:0} s) was reached; "
-                          + "it was graded as far as it got");
-            }
+            var (again, againTimedOut) = await RunOnceAsync(graded, notebookPath, key.Practical, run, scratch, cancel);
+            var second = DiedAt(again);
+            notes.Add($"the kernel exited during cell {first.Index} ({FirstLine(first.Error)}); a second run "
+                      + (second is null ? "went to the end and is graded"
+                          : $"exited during cell {second.Index}; the run that got further is graded"));
+            if (second is null || second.Index > first.Index) (record, timedOut) = (again, againTimedOut);
         }
+        if (timedOut)
+            notes.Add($"the submission's time limit ({settings.NotebookTimeout.TotalSeconds:0} s) was reached; "
+                      + "it was graded as far as it got");
         if (record.Cells.FirstOrDefault(c => c.Status == CellStatus.Timeout) is { } slow)
             notes.Add($"cell {slow.Index} ran past the {settings.CellTimeout.TotalSeconds:0} s limit; its kernel was "
                       + "ended and the cells after it did not run");
-        if (record.Cells.FirstOrDefault(c => c.Error?.StartsWith("KernelExited", StringComparison.Ordinal) == true)
-            is { } died)
+        if (DiedAt(record) is { } died)
             notes.Add($"the kernel exited during cell {died.Index}; the cells after it did not run");
 
         string? executed = null;
@@ -165,10 +164,35 @@ public sealed class Grader(KernelTool tool, GradeSettings settings, Containment 
         log.WriteLine($"  {submission.Student}/{key.Practical}: {exercises.Sum(x => x.Points):0.##} of "
                       + $"{exercises.Sum(x => x.Max):0.##} points in {clock.Elapsed.TotalSeconds:0.0} s");
         return new SubmissionGrade(submission.Student, key.Practical, submission.Path,
-            notes.Count == graded.Notes.Count ? "graded" : "graded, incomplete",
+            timedOut || DiedAt(record) is not null || record.Cells.Any(c => c.Status == CellStatus.Timeout)
+                ? "graded, incomplete" : "graded",
             exercises.Sum(x => x.Points), exercises.Sum(x => x.Max), clock.Elapsed.TotalSeconds, exercises, notes,
             executed);
     }
+
+    async Task<(NotebookRecord Record, bool TimedOut)> RunOnceAsync(GradedNotebook graded, string notebookPath,
+        string practical, RunSettings run, string scratch, CancellationToken cancel)
+    {
+        var record = new NotebookRecord(notebookPath, practical, graded.Document,
+            graded.Document.Cells.Select((c, i) => new CellRecord(i + 1, c)).ToList());
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(settings.NotebookTimeout);
+        try
+        {
+            await new NotebookRunner(tool, run, TextWriter.Null).RunAsync(record, Path.Combine(scratch, "out"),
+                limit.Token);
+            return (record, false);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return (record, true);
+        }
+    }
+
+    static CellRecord? DiedAt(NotebookRecord record) =>
+        record.Cells.FirstOrDefault(c => c.Error?.StartsWith("KernelExited", StringComparison.Ordinal) == true);
+
+    static string FirstLine(string? text) => (text ?? "").Split('\n', 2)[0].Trim();
 
     static List<ExerciseGrade> Exercises(AnswerKey key, GradedNotebook graded, NotebookRecord record)
     {

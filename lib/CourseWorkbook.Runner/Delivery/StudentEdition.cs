@@ -56,7 +56,12 @@ public static class StudentEdition
             int from = region.FirstLine - cell.FirstLine, to = region.LastLine - cell.FirstLine;
             result.AddRange(lines[next..from]);
             var indent = lines[from][..(lines[from].Length - lines[from].TrimStart().Length)];
-            if (keep(region.ExerciseId)) result.AddRange(lines[(from + 1)..to]);
+            if (keep(region.ExerciseId))
+            {
+                // As a student who did the exercise hands it in: the stub's comment, then the answer.
+                if (!region.InMarkdown) result.Add(CodeStub(region.ExerciseId, indent)[0]);
+                result.AddRange(lines[(from + 1)..to]);
+            }
             else if (region.InMarkdown) result.Add(MarkdownStub(region.ExerciseId));
             else result.AddRange(CodeStub(region.ExerciseId, indent));
             next = to + 1;

@@ -74,4 +74,25 @@ public sealed class GradedNotebookTests
         var error = Assert.Throws<DibFormatException>(() => IpynbReader.Parse("{\"cells\": 3}", "alice.ipynb"));
         Assert.Contains("alice.ipynb", error.Message);
     }
+
+    [Fact]
+    public void Without_marks_each_test_follows_the_first_cell_like_its_key_cell_after_the_previous_one()
+    {
+        // Two exercises whose cells start alike (practical 07 redefines the same function for a later bug).
+        var key = DibParser.Parse(string.Join("\n",
+            "#!csharp", "", "// the loss", "int F() {", "    // BEGIN SOLUTION 9.1", "    return 1;", "    // END SOLUTION", "}", "",
+            "#!csharp", "", "// HIDDEN TEST 9.1 (1 point)", "Check.Equal(1, F(), \"F\");", "",
+            "#!csharp", "", "// the loss", "int F() {", "    // BEGIN SOLUTION 9.2", "    return 2;", "    // END SOLUTION", "}", "",
+            "#!csharp", "", "// HIDDEN TEST 9.2 (1 point)", "Check.Equal(2, F(), \"F\");", ""), "key.dib");
+        var marks = ExerciseMarkers.Read(key, "key.dib");
+        // A submission whose solutions carry no marks nor stub comments at all.
+        var plain = key with { Cells = key.Cells.Where(c => !c.Source.Contains("HIDDEN TEST"))
+            .Select(c => c with { Source = string.Join("\n", c.Source.Split('\n').Where(l => !l.Contains("SOLUTION"))) })
+            .ToList() };
+        var graded = GradedNotebook.Make(key, marks, plain);
+        Assert.Equal([0, 2], graded.Tests.Select(t => t.AnchorIndex));
+        Assert.Equal(["9.1", "9.2"], graded.Tests.Select(t => t.Test.ExerciseId));
+        Assert.Contains("return 1;", graded.Document.Cells[graded.Tests[0].CellIndex - 1].Source);
+        Assert.Contains("return 2;", graded.Document.Cells[graded.Tests[1].CellIndex - 1].Source);
+    }
 }
