@@ -12,6 +12,7 @@ namespace CourseWorkbook.Runner.Tests.Delivery;
 /// submissions built on the partial one (an infinite loop, Environment.Exit, 100 MB of output, and a cell that reads
 /// the key, deletes a classmate's file and overwrites the grades).
 /// </summary>
+[Collection(GradingCollection.Name)]
 public sealed class GradeCommandTests
 {
     [Fact]
@@ -56,7 +57,7 @@ public sealed class GradeCommandTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var exit = await GradeCommand.RunAsync(["--key", keyFolder, submissions, "--out", output,
-            "--cell-timeout", "10", "--parallel", "2"], stdout, stderr, CancellationToken.None);
+            "--cell-timeout", "30", "--parallel", "2"], stdout, stderr, CancellationToken.None);
         Assert.True(exit == 0, stderr.ToString());
 
         using var grades = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "grades.json")));
@@ -138,4 +139,13 @@ public sealed class GradeCommandTests
         nbformat = 4,
         nbformat_minor = 5,
     });
+}
+
+/// <summary>The grader's end-to-end tests, one at a time: each already runs two kernels at once, and the limits
+/// of its hostile submissions are meant for those two, not for four.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GradingCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Grading";
 }

@@ -11,6 +11,7 @@ namespace CourseWorkbook.Runner.Tests.Delivery;
 /// test is reached), and a partial one, the student edition with only the first exercise solved (exactly that
 /// exercise's points).
 /// </summary>
+[Collection(GradingCollection.Name)]
 public sealed class PracticalGradingTests
 {
     [Fact]
