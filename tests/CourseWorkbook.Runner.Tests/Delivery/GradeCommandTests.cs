@@ -82,12 +82,15 @@ public sealed class GradeCommandTests
         Assert.Equal(2, Points("carol", "90.1"));
         Assert.Equal(2, Points("zed"));
 
-        foreach (var hostile in new[] { "loop", "exit", "flood" })
+        foreach (var hostile in new[] { "loop", "exit" })
         {
             Assert.Equal(2, Points(hostile));                // graded as far as it got: 90.1 ran before it
             Assert.Equal("graded, incomplete", byStudent[hostile].GetProperty("status").GetString());
             Assert.StartsWith("not checked", Feedback(hostile, "90.2"));
         }
+        // 100 MB of output either passes within the cell limit (idle machine) or is stopped by it (busy one): either
+        // way the grade is the partial one, and what is kept of the output is cut to the runner's limit.
+        Assert.Equal(2, Points("flood"));
         Assert.True(new FileInfo(Path.Combine(output, "flood", "90-squares.ipynb")).Length < 10_000_000);
 
         var peek = File.ReadAllText(Path.Combine(output, "peek", "90-squares.ipynb"));
