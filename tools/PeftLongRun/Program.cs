@@ -24,7 +24,7 @@ for (int i = 0; i < args.Length; i++)
         return 2;
     }
 }
-output ??= Path.Combine(FindRepositoryRoot(), "data", "peft");
+output ??= Path.Combine(WorkbookPaths.RepositoryRoot(), "data", "peft");
 Directory.CreateDirectory(output);
 var total = Stopwatch.StartNew();
 
@@ -51,9 +51,3 @@ LongRuns.Read(path);   // what was written reads back
 Console.WriteLine($"wrote {path} in {total.Elapsed.TotalSeconds:F0} s");
 return 0;
 
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln"))) return dir.FullName;
-    throw new DirectoryNotFoundException("run inside the CourseWorkbook repository (CourseWorkbook.sln not found)");
-}

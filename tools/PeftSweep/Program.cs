@@ -29,7 +29,7 @@ for (int i = 0; i < args.Length; i++)
         return 2;
     }
 }
-output ??= Path.Combine(FindRepositoryRoot(), "data", "peft");
+output ??= Path.Combine(WorkbookPaths.RepositoryRoot(), "data", "peft");
 Directory.CreateDirectory(output);
 var total = Stopwatch.StartNew();
 
@@ -88,9 +88,3 @@ return 0;
 
 static long Count(torch.nn.Module m) => CourseWorkbook.Models.ParameterCounts.Count(m);
 
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln"))) return dir.FullName;
-    throw new DirectoryNotFoundException("run inside the CourseWorkbook repository (CourseWorkbook.sln not found)");
-}

@@ -31,7 +31,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--pool") pool = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else { Console.Error.WriteLine($"unknown argument {args[i]}"); return 2; }
 }
-output ??= Path.Combine(FindRepositoryRoot(), "data", "clip");
+output ??= Path.Combine(WorkbookPaths.RepositoryRoot(), "data", "clip");
 int steps = stepsOption ?? (compare ? 600 : lit ? 200 : 2000);
 if (lit && !args.Contains("--batch")) batch = 64;
 if (lit && !args.Contains("--pool")) pool = 512;
@@ -157,9 +157,3 @@ int CompareLit()
     return 0;
 }
 
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln"))) return dir.FullName;
-    throw new DirectoryNotFoundException("run inside the CourseWorkbook repository (CourseWorkbook.sln not found)");
-}

@@ -19,6 +19,15 @@ public static class WorkbookPaths
         return null;
     }
 
+    /// <summary>The repository a reproduce command under tools/ runs in: the first folder above the current directory
+    /// that holds CourseWorkbook.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CourseWorkbook.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("run inside the CourseWorkbook repository (CourseWorkbook.sln not found)");
+    }
+
     /// <summary>The first data/<paramref name="topic"/> folder holding <paramref name="fileName"/>, walking up from the
     /// notebook, the library, the current directory and the app's base directory; null when there is none.</summary>
     public static string? DataFolder(string topic, string fileName)
