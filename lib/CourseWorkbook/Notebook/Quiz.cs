@@ -54,19 +54,6 @@ public sealed partial record QuizBank(
     /// the answer-less sheets).</summary>
     public const string FolderVariable = "COURSEWORKBOOK_QUIZ";
 
-    /// <summary>The bank without its key, as the JSON of a student's sheet: ids, topics, questions and choices; no
-    /// answers, no explanations.</summary>
-    public string SheetJson() => JsonSerializer.Serialize(new
-    {
-        practical = Practical,
-        title = Title,
-        questions = Questions.Select(q =>
-            new { id = q.Id, topic = q.Topic, question = q.Question, choices = q.Choices }),
-    }, new JsonSerializerOptions
-    {
-        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }) + "\n";
-
     /// <summary>The folder of quiz files: <c>COURSEWORKBOOK_QUIZ</c> when set; else a <c>quiz</c> folder beside the
     /// notebook (where the student edition puts its sheets); else <c>COURSEWORKBOOK_DATA</c>/quiz; else data/quiz
     /// searched upwards from the notebook the runner executes, the library's folder, the current directory and the

@@ -76,8 +76,14 @@ public class QuizTests : IDisposable
     public void A_sheet_without_the_key_shows_and_records_but_does_not_score()
     {
         var bank = QuizBank.LoadFile(BankPath("03-triplet-loss"));
-        var sheetPath = Path.Combine(folder, "03-triplet-loss.json");
-        File.WriteAllText(sheetPath, bank.SheetJson());
+        // The sheet as the runner's student command writes it: the bank without answers and explanations.
+        var sheetJson = JsonNode.Parse(File.ReadAllText(BankPath("03-triplet-loss")))!;
+        foreach (var question in sheetJson["questions"]!.AsArray())
+        {
+            question!.AsObject().Remove("answer");
+            question.AsObject().Remove("explanation");
+        }
+        var sheetPath = Write(sheetJson, "03-triplet-loss");
         var sheet = QuizBank.LoadFile(sheetPath);
         Assert.False(sheet.HasKey);
         Assert.True(bank.HasKey);
